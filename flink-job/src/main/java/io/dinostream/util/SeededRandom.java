@@ -33,6 +33,11 @@ public final class SeededRandom {
         return state;
     }
 
+    /** Continues from a state saved with {@link #state()}. */
+    public void setState(long state) {
+        this.state = state;
+    }
+
     public long nextLong() {
         state += GOLDEN_GAMMA;
         return mix64(state);

@@ -1,0 +1,67 @@
+package io.dinostream.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The DINO projection head (Caron et al. 2021, sec. 3.1 and appendix; vision_transformer.DINOHead):
+ * an MLP of {@code nlayers} linear layers with GELU between them (in → hidden → … → bottleneck),
+ * L2 normalisation, then a weight-normalised linear layer without bias to K prototypes. Weights
+ * use a truncated normal with std 0.02 and zero bias; the last layer's g is fixed to 1 when
+ * {@code normLastLayer} is on. Tensor names follow the official code ({@code mlp.0.weight},
+ * {@code last_layer.weight_v}). Defaults are the paper's: hidden 2048, bottleneck 256, 3 layers.
+ */
+public final class DinoHead extends Module {
+
+    public static final int DEFAULT_HIDDEN = 2048;
+    public static final int DEFAULT_BOTTLENECK = 256;
+    public static final int DEFAULT_LAYERS = 3;
+
+    private final Module mlp;
+    private final WeightNormLinear lastLayer;
+
+    /** The paper's head: hidden 2048, bottleneck 256, 3 layers, norm_last_layer on. */
+    public DinoHead(ParameterFactory f, int inDim, int outDim) {
+        this(f, inDim, outDim, DEFAULT_HIDDEN, DEFAULT_BOTTLENECK, DEFAULT_LAYERS, true);
+    }
+
+    public DinoHead(
+            ParameterFactory f,
+            int inDim,
+            int outDim,
+            int hiddenDim,
+            int bottleneckDim,
+            int nlayers,
+            boolean normLastLayer) {
+        if (nlayers < 1) {
+            throw new IllegalArgumentException("the DINO head needs at least 1 layer, got " + nlayers);
+        }
+        if (nlayers == 1) {
+            mlp = registerModule("mlp", Linear.dinoInit(f, inDim, bottleneckDim));
+        } else {
+            Module[] layers = new Module[2 * nlayers - 1];
+            layers[0] = Linear.dinoInit(f, inDim, hiddenDim);
+            for (int i = 1; i < nlayers - 1; i++) {
+                layers[2 * i - 1] = new Gelu();
+                layers[2 * i] = Linear.dinoInit(f, hiddenDim, hiddenDim);
+            }
+            layers[2 * nlayers - 3] = new Gelu();
+            layers[2 * nlayers - 2] = Linear.dinoInit(f, hiddenDim, bottleneckDim);
+            mlp = registerModule("mlp", new Sequential(layers));
+        }
+        lastLayer =
+                registerModule(
+                        "last_layer",
+                        WeightNormLinear.dinoInit(f, bottleneckDim, outDim, normLastLayer));
+    }
+
+    @Override
+    public NDArray forward(NDArray input, boolean training) {
+        NDArray z = mlp.forward(input, training).normalize(2, -1, 1e-12);
+        return lastLayer.forward(z, training);
+    }
+
+    /** The prototype layer, whose gradients are dropped while it is frozen. */
+    public WeightNormLinear lastLayer() {
+        return lastLayer;
+    }
+}

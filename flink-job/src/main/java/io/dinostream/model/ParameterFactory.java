@@ -1,0 +1,81 @@
+package io.dinostream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.dinostream.util.SeededRandom;
+
+/**
+ * Creates a model's tensors on its owner manager, in one data type, with PyTorch's initialisers.
+ * Random values come from a {@link SeededRandom}, so a seed fixes the initial model.
+ */
+public final class ParameterFactory {
+
+    private final NDManager manager;
+    private final DataType dataType;
+    private final SeededRandom random;
+
+    public ParameterFactory(NDManager manager, DataType dataType, long seed) {
+        this.manager = manager;
+        this.dataType = dataType;
+        this.random = new SeededRandom(seed);
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    public NDArray zeros(Shape shape) {
+        return manager.zeros(shape, dataType);
+    }
+
+    public NDArray ones(Shape shape) {
+        return manager.ones(shape, dataType);
+    }
+
+    /** The 0-d int64 counter torch keeps in BatchNorm ({@code num_batches_tracked}). */
+    public NDArray counter() {
+        return manager.create(0L);
+    }
+
+    /** torch.nn.init.trunc_normal_(std, a=-2, b=2), as DINO's head uses (std 0.02). */
+    public NDArray truncatedNormal(Shape shape, double std) {
+        double[] values = new double[Math.toIntExact(shape.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.truncatedNormal(std, -2.0, 2.0);
+        }
+        return create(values, shape);
+    }
+
+    /** kaiming_normal_(mode="fan_out", nonlinearity="relu"), torchvision's ResNet conv init. */
+    public NDArray kaimingNormalFanOut(Shape shape) {
+        long fanOut = shape.get(0) * (shape.size() / (shape.get(0) * shape.get(1)));
+        double std = Math.sqrt(2.0 / fanOut);
+        double[] values = new double[Math.toIntExact(shape.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = std * random.nextGaussian();
+        }
+        return create(values, shape);
+    }
+
+    /** nn.Linear's default weight init, kaiming_uniform_(a=sqrt(5)): U(-1/sqrt(in), 1/sqrt(in)). */
+    public NDArray linearDefault(Shape shape) {
+        double bound = 1.0 / Math.sqrt(shape.get(1));
+        double[] values = new double[Math.toIntExact(shape.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.uniform(-bound, bound);
+        }
+        return create(values, shape);
+    }
+
+    private NDArray create(double[] values, Shape shape) {
+        try (NDArray doubles = manager.create(values, shape)) {
+            return doubles.toType(dataType, true);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.dinostream.model;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** torch.nn.Sequential: children named "0", "1", … applied in order. */
+public final class Sequential extends Module {
+
+    private final List<Module> layers = new ArrayList<>();
+
+    public Sequential(Module... modules) {
+        for (Module m : modules) {
+            layers.add(registerModule(Integer.toString(layers.size()), m));
+        }
+    }
+
+    @Override
+    public NDArray forward(NDArray input, boolean training) {
+        NDArray x = input;
+        for (Module m : layers) {
+            x = m.forward(x, training);
+        }
+        return x;
+    }
+}

@@ -1,0 +1,335 @@
+package io.dinostream.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import io.dinostream.model.MultiCropWrapper;
+import io.dinostream.model.ParameterFactory;
+import io.dinostream.model.Tensors;
+import io.dinostream.util.SeededRandom;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * DINO training, one step at a time (Caron et al. 2021, Algorithm 1; main_dino.train_one_epoch).
+ * Owns a student and its EMA teacher (two builds of one {@link io.dinostream.model.ModelSpec}),
+ * the loss with its center, and AdamW with its moments, all on one NDManager on the trainer's
+ * device (the GPU when present). {@link #step} reads in the order of the official loop.
+ *
+ * <p>Every array a step creates lives in that step's scope and is closed at its end, so memory
+ * stays flat over any number of steps. The whole state serialises with {@link #saveState()} and
+ * comes back bit for bit with {@link #loadState(byte[])}.
+ *
+ * <p>Not thread-safe: one thread steps a trainer. PyTorch allows one gradient collector per JVM,
+ * so one trainer trains at a time per JVM.
+ */
+public final class DinoTrainer implements AutoCloseable {
+
+    private static final int STATE_FORMAT = 1;
+    private static final String STATE_MAGIC = "dino-stream/trainer-state";
+
+    private final TrainerConfig config;
+    private final NDManager owner;
+    private final MultiCropWrapper student;
+    private final MultiCropWrapper teacher;
+    private final DinoLoss dinoLoss;
+    private final AdamW optimizer;
+    private final SeededRandom random;
+    private long step;
+    private long imagesSeen;
+    private long nonFiniteSteps;
+
+    /** A fresh trainer on the default device (GPU when present, CPU otherwise). */
+    public DinoTrainer(TrainerConfig config) {
+        this(config, Engine.getInstance().defaultDevice());
+    }
+
+    public DinoTrainer(TrainerConfig config, Device device) {
+        this.config = config;
+        this.owner = NDManager.newBaseManager(device, "PyTorch");
+        this.random = new SeededRandom(config.seed());
+        ParameterFactory factory = new ParameterFactory(owner, config.dataType(), random.nextLong());
+        this.student = config.model().build(factory);
+        this.teacher = config.model().build(factory);
+        // teacher.load_state_dict(student.state_dict()): both start from the same weights.
+        student.stateDict().forEach((name, value) -> Tensors.assign(teacher.stateDict().get(name), value));
+        student.trainableParameters().values().forEach(p -> p.setRequiresGradient(true));
+        this.dinoLoss =
+                new DinoLoss(
+                        owner,
+                        config.dataType(),
+                        config.model().outDim(),
+                        config.globalViews(),
+                        config.totalViews(),
+                        config.studentTemp(),
+                        config.centerMomentum());
+        this.optimizer = new AdamW(owner, student.trainableParameters());
+    }
+
+    /**
+     * One DINO step on a batch. A step whose loss is not finite changes no parameter, moment or
+     * center (BatchNorm running statistics of that forward pass aside), is counted, and is
+     * reported with {@code applied = false}; the official code stops the run instead.
+     */
+    public TrainingReport step(DinoBatch batch) {
+        if (batch.viewCount() != config.totalViews()) {
+            throw new IllegalArgumentException(
+                    "batch has "
+                            + batch.viewCount()
+                            + " views per image, the trainer is configured for "
+                            + config.totalViews());
+        }
+        long started = System.nanoTime();
+        long it = step;
+        DinoSchedules schedules = config.schedules();
+        // update weight decay and learning rate according to their schedule
+        double lr = schedules.lr().valueAt(it);
+        double weightDecay = schedules.weightDecay().valueAt(it);
+        double momentum = schedules.teacherMomentum().valueAt(it);
+        double teacherTemp = schedules.teacherTemp().valueAt(it);
+
+        try (NDManager stepScope = owner.newSubManager();
+                NDScope arrays = new NDScope()) {
+            arrays.suppressNotUsedWarning();
+            List<NDArray> views = new ArrayList<>(batch.viewCount());
+            for (int v = 0; v < batch.viewCount(); v++) {
+                views.add(batch.view(v, stepScope, config.dataType()));
+            }
+            // teacher and student forward passes + compute dino loss
+            // (the teacher sees only the global views; no graph is recorded for it)
+            NDArray teacherOutput = teacher.forward(views.subList(0, config.globalViews()), true);
+            double lossValue;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray studentOutput = student.forward(views, true);
+                NDArray loss = dinoLoss.compute(studentOutput, teacherOutput, teacherTemp);
+                lossValue = loss.toType(DataType.FLOAT64, false).getDouble();
+                if (!Double.isFinite(lossValue)) {
+                    nonFiniteSteps++;
+                    return report(it, false, lossValue, lr, weightDecay, momentum, teacherTemp,
+                            Double.NaN, Double.NaN, batch.size(), started);
+                }
+                // student update
+                collector.backward(loss);
+            }
+            double[] entropies = teacherEntropies(teacherOutput, teacherTemp);
+            dinoLoss.updateCenter(teacherOutput);
+            Map<String, NDArray> gradients = gradients();
+            try {
+                if (config.clipGrad() > 0) {
+                    GradientClipping.clipPerTensor(gradients, config.clipGrad());
+                }
+                // cancel_gradients_last_layer: the prototypes stay fixed at first
+                if (it < schedules.freezeLastLayerSteps()) {
+                    gradients.keySet().removeIf(name -> name.contains("last_layer"));
+                }
+                optimizer.step(gradients, lr, weightDecay);
+            } finally {
+                zeroGradients();
+            }
+            // EMA update for the teacher
+            EmaTeacher.update(teacher, student, momentum);
+            step++;
+            imagesSeen += batch.size();
+            return report(it, true, lossValue, lr, weightDecay, momentum, teacherTemp,
+                    entropies[0], entropies[1], batch.size(), started);
+        }
+    }
+
+    private TrainingReport report(
+            long it,
+            boolean applied,
+            double loss,
+            double lr,
+            double weightDecay,
+            double momentum,
+            double teacherTemp,
+            double entropy,
+            double batchEntropy,
+            int batchSize,
+            long started) {
+        return new TrainingReport(it, applied, loss, lr, weightDecay, momentum, teacherTemp,
+                entropy, batchEntropy, batchSize, imagesSeen, nonFiniteSteps,
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    /** Mean entropy of the teacher targets, and entropy of their batch mean, in nats. */
+    private double[] teacherEntropies(NDArray teacherOutput, double teacherTemp) {
+        NDArray logQ = teacherOutput.sub(dinoLoss.center()).div(teacherTemp).logSoftmax(-1);
+        NDArray q = logQ.exp();
+        NDArray perImage = q.mul(logQ).sum(new int[] {1}).neg().mean();
+        NDArray meanQ = q.mean(new int[] {0});
+        NDArray ofMean = meanQ.mul(meanQ.add(1e-12).log()).sum().neg();
+        double[] values =
+                ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(perImage, ofMean))
+                        .toType(DataType.FLOAT64, false)
+                        .toDoubleArray();
+        return values;
+    }
+
+    /** The student's gradients by parameter name (views on the live .grad tensors). */
+    private Map<String, NDArray> gradients() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        student.trainableParameters().forEach((name, p) -> out.put(name, p.getGradient()));
+        return out;
+    }
+
+    private void zeroGradients() {
+        for (NDArray p : student.trainableParameters().values()) {
+            JniUtils.zeroGrad((PtNDArray) p);
+        }
+    }
+
+    /** NDArrays alive on this trainer's manager tree: constant between steps unless something leaks. */
+    public int liveArrayCount() {
+        return owner.getManagedArrays().size();
+    }
+
+    public TrainerConfig config() {
+        return config;
+    }
+
+    /** Steps applied so far; the index of the next step. */
+    public long stepCount() {
+        return step;
+    }
+
+    public long imagesSeen() {
+        return imagesSeen;
+    }
+
+    public long nonFiniteSteps() {
+        return nonFiniteSteps;
+    }
+
+    /** The student network; its tensors are owned by this trainer. */
+    public MultiCropWrapper student() {
+        return student;
+    }
+
+    /** The teacher network; its tensors are owned by this trainer. */
+    public MultiCropWrapper teacher() {
+        return teacher;
+    }
+
+    public DinoLoss loss() {
+        return dinoLoss;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * The whole training state — counters, RNG, student, teacher (parameters and BatchNorm
+     * statistics), AdamW moments and counts, center — as bytes. {@link #loadState} on a trainer
+     * of the same config restores it exactly.
+     */
+    public byte[] saveState() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes);
+                NDScope arrays = new NDScope()) {
+            arrays.suppressNotUsedWarning();
+            out.writeUTF(STATE_MAGIC);
+            out.writeInt(STATE_FORMAT);
+            out.writeUTF(config.model().toString());
+            out.writeLong(step);
+            out.writeLong(imagesSeen);
+            out.writeLong(nonFiniteSteps);
+            out.writeLong(random.state());
+            Map<String, NDArray> tensors = stateTensors();
+            out.writeInt(tensors.size());
+            for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+                out.writeUTF(e.getKey());
+                Tensors.write(out, e.getValue());
+            }
+            Map<String, Long> counts = optimizer.updateCounts();
+            out.writeInt(counts.size());
+            for (Map.Entry<String, Long> e : counts.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(e.getValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Restores a state from {@link #saveState()}; refuses one saved for another model. */
+    public void loadState(byte[] state) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
+                NDManager scratch = owner.newSubManager();
+                NDScope arrays = new NDScope()) {
+            arrays.suppressNotUsedWarning();
+            if (!STATE_MAGIC.equals(in.readUTF()) || in.readInt() != STATE_FORMAT) {
+                throw new IllegalArgumentException("not a DINO Stream trainer state (or a newer format)");
+            }
+            String model = in.readUTF();
+            if (!model.equals(config.model().toString())) {
+                throw new IllegalArgumentException(
+                        "the saved state is for model " + model + ", this trainer has " + config.model()
+                                + ": restore with the model options it was trained with");
+            }
+            long savedStep = in.readLong();
+            long savedImages = in.readLong();
+            long savedNonFinite = in.readLong();
+            long savedRandom = in.readLong();
+            Map<String, NDArray> tensors = stateTensors();
+            int n = in.readInt();
+            if (n != tensors.size()) {
+                throw new IllegalArgumentException(
+                        "the saved state has " + n + " tensors, this trainer " + tensors.size());
+            }
+            for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                NDArray target = tensors.get(name);
+                if (target == null) {
+                    throw new IllegalArgumentException("the saved state has an unknown tensor " + name);
+                }
+                Tensors.assign(target, Tensors.read(in, scratch).toDevice(target.getDevice(), false));
+            }
+            Map<String, Long> counts = new LinkedHashMap<>();
+            int m = in.readInt();
+            for (int i = 0; i < m; i++) {
+                counts.put(in.readUTF(), in.readLong());
+            }
+            optimizer.restoreUpdateCounts(counts);
+            step = savedStep;
+            imagesSeen = savedImages;
+            nonFiniteSteps = savedNonFinite;
+            random.setState(savedRandom);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("trainer state is truncated or corrupt: " + e, e);
+        }
+    }
+
+    /** Every tensor of the state by a unique name. */
+    private Map<String, NDArray> stateTensors() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        student.stateDict().forEach((k, v) -> out.put("student." + k, v));
+        teacher.stateDict().forEach((k, v) -> out.put("teacher." + k, v));
+        optimizer.firstMoments().forEach((k, v) -> out.put("adamw.exp_avg." + k, v));
+        optimizer.secondMoments().forEach((k, v) -> out.put("adamw.exp_avg_sq." + k, v));
+        out.put("loss.center", dinoLoss.center());
+        return out;
+    }
+
+    @Override
+    public void close() {
+        owner.close();
+    }
+}

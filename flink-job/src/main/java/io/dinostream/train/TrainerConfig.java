@@ -1,0 +1,181 @@
+package io.dinostream.train;
+
+import ai.djl.ndarray.types.DataType;
+import io.dinostream.model.ModelSpec;
+
+/**
+ * Everything that defines a DINO training run on the trainer's side: the network, the views per
+ * image, the schedules and the fixed hyper-parameters. Immutable; build with {@link #builder()}.
+ * Defaults are the paper's, except the model and schedules, which the caller chooses.
+ */
+public final class TrainerConfig {
+
+    private final ModelSpec model;
+    private final DinoSchedules schedules;
+    private final int globalViews;
+    private final int localViews;
+    private final double studentTemp;
+    private final double centerMomentum;
+    private final double clipGrad;
+    private final long seed;
+    private final DataType dataType;
+
+    private TrainerConfig(Builder b) {
+        if (b.model == null || b.schedules == null) {
+            throw new IllegalArgumentException("a trainer config needs a model and schedules");
+        }
+        if (b.globalViews < 1 || b.localViews < 0 || b.globalViews + b.localViews < 2) {
+            throw new IllegalArgumentException(
+                    "DINO needs >= 1 global view and >= 2 views in all, got "
+                            + b.globalViews
+                            + " global and "
+                            + b.localViews
+                            + " local");
+        }
+        if (!(b.studentTemp > 0)) {
+            throw new IllegalArgumentException("student temperature must be > 0, got " + b.studentTemp);
+        }
+        if (!(b.centerMomentum >= 0 && b.centerMomentum < 1)) {
+            throw new IllegalArgumentException(
+                    "center momentum must be in [0, 1), got " + b.centerMomentum);
+        }
+        if (b.dataType != DataType.FLOAT32 && b.dataType != DataType.FLOAT64) {
+            throw new IllegalArgumentException("trainer data type must be float32 or float64");
+        }
+        model = b.model;
+        schedules = b.schedules;
+        globalViews = b.globalViews;
+        localViews = b.localViews;
+        studentTemp = b.studentTemp;
+        centerMomentum = b.centerMomentum;
+        clipGrad = b.clipGrad;
+        seed = b.seed;
+        dataType = b.dataType;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public ModelSpec model() {
+        return model;
+    }
+
+    public DinoSchedules schedules() {
+        return schedules;
+    }
+
+    public int globalViews() {
+        return globalViews;
+    }
+
+    public int localViews() {
+        return localViews;
+    }
+
+    public int totalViews() {
+        return globalViews + localViews;
+    }
+
+    public double studentTemp() {
+        return studentTemp;
+    }
+
+    public double centerMomentum() {
+        return centerMomentum;
+    }
+
+    /** Per-tensor gradient norm limit; 0 or less turns clipping off (as --clip_grad 0). */
+    public double clipGrad() {
+        return clipGrad;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    @Override
+    public String toString() {
+        return "TrainerConfig{model="
+                + model
+                + ", schedules="
+                + schedules
+                + ", views="
+                + globalViews
+                + "+"
+                + localViews
+                + ", studentTemp="
+                + studentTemp
+                + ", centerMomentum="
+                + centerMomentum
+                + ", clipGrad="
+                + clipGrad
+                + ", seed="
+                + seed
+                + ", dataType="
+                + dataType
+                + "}";
+    }
+
+    /** Builder with the paper's defaults: 2 global + 8 local views, τs 0.1, m 0.9, clip 3. */
+    public static final class Builder {
+        private ModelSpec model;
+        private DinoSchedules schedules;
+        private int globalViews = 2;
+        private int localViews = 8;
+        private double studentTemp = DinoLoss.DEFAULT_STUDENT_TEMP;
+        private double centerMomentum = DinoLoss.DEFAULT_CENTER_MOMENTUM;
+        private double clipGrad = 3.0;
+        private long seed = 0;
+        private DataType dataType = DataType.FLOAT32;
+
+        public Builder model(ModelSpec model) {
+            this.model = model;
+            return this;
+        }
+
+        public Builder schedules(DinoSchedules schedules) {
+            this.schedules = schedules;
+            return this;
+        }
+
+        public Builder views(int globalViews, int localViews) {
+            this.globalViews = globalViews;
+            this.localViews = localViews;
+            return this;
+        }
+
+        public Builder studentTemp(double studentTemp) {
+            this.studentTemp = studentTemp;
+            return this;
+        }
+
+        public Builder centerMomentum(double centerMomentum) {
+            this.centerMomentum = centerMomentum;
+            return this;
+        }
+
+        public Builder clipGrad(double clipGrad) {
+            this.clipGrad = clipGrad;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder dataType(DataType dataType) {
+            this.dataType = dataType;
+            return this;
+        }
+
+        public TrainerConfig build() {
+            return new TrainerConfig(this);
+        }
+    }
+}

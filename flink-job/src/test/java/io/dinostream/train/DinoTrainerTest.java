@@ -1,0 +1,121 @@
+package io.dinostream.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.types.Shape;
+import io.dinostream.model.ModelSpec;
+import io.dinostream.util.SeededRandom;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DinoTrainerTest {
+
+    @Test
+    void savedStateRestoresBitForBitAndTrainingContinuesIdentically() {
+        SeededRandom data = new SeededRandom(7);
+        List<CropBatch> batches = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            batches.add(TrainerFixtures.noiseBatch(data, 4));
+        }
+        try (DinoTrainer original = new DinoTrainer(TrainerFixtures.tinyResNet(1));
+                DinoTrainer restored = new DinoTrainer(TrainerFixtures.tinyResNet(99))) {
+            for (int i = 0; i < 3; i++) {
+                original.step(batches.get(i));
+            }
+            restored.loadState(original.saveState());
+            assertEquals(3, restored.stepCount());
+            assertEquals(12, restored.imagesSeen());
+            assertSameState(original, restored);
+            assertEquals(Map.copyOf(original.optimizer().updateCounts()), Map.copyOf(restored.optimizer().updateCounts()));
+            for (int i = 3; i < 6; i++) {
+                TrainingReport a = original.step(batches.get(i));
+                TrainingReport b = restored.step(batches.get(i));
+                assertEquals(a.loss(), b.loss(), "loss of step " + i + " after restore");
+            }
+            assertSameState(original, restored);
+            assertArrayEquals(original.saveState(), restored.saveState());
+        }
+    }
+
+    @Test
+    void aStateForAnotherModelIsRefusedWithAClearMessage() {
+        try (DinoTrainer small = new DinoTrainer(TrainerFixtures.tinyResNet(1))) {
+            TrainerConfig wider = TrainerConfig.builder()
+                    .model(new ModelSpec("resnet18", 16, true, 64, 64, 16, 3, true))
+                    .schedules(TrainerFixtures.tinyResNet(1).schedules())
+                    .views(2, 2)
+                    .build();
+            try (DinoTrainer other = new DinoTrainer(wider)) {
+                byte[] state = small.saveState();
+                IllegalArgumentException e =
+                        assertThrows(IllegalArgumentException.class, () -> other.loadState(state));
+                assertTrue(e.getMessage().contains("model options"), e.getMessage());
+            }
+            byte[] truncated = Arrays.copyOf(small.saveState(), 100);
+            assertThrows(IllegalArgumentException.class, () -> small.loadState(truncated));
+        }
+    }
+
+    @Test
+    void aNonFiniteLossLeavesTheModelUnchangedAndIsCounted() {
+        TrainerConfig config = TrainerConfig.builder()
+                .model(new ModelSpec("identity:8", 1, false, 10, 16, 4, 3, true))
+                .schedules(DinoSchedules.continual(100, 4, 5e-4, 0, 0, 0, false))
+                .views(2, 1)
+                .build();
+        try (DinoTrainer trainer = new DinoTrainer(config)) {
+            SeededRandom r = new SeededRandom(3);
+            trainer.step(features(r, false));
+            Map<String, double[]> before = TrainerFixtures.snapshot(trainer);
+            TrainingReport report = trainer.step(features(r, true));
+            assertFalse(report.applied());
+            assertTrue(Double.isNaN(report.loss()));
+            assertEquals(1, trainer.nonFiniteSteps());
+            assertEquals(1, trainer.stepCount(), "a skipped step does not advance the schedules");
+            Map<String, double[]> after = TrainerFixtures.snapshot(trainer);
+            before.forEach((k, v) -> assertArrayEquals(v, after.get(k), k + " changed"));
+            assertTrue(trainer.step(features(r, false)).applied(), "training goes on after a bad batch");
+        }
+    }
+
+    @Test
+    void aBatchWithTheWrongNumberOfViewsIsRefused() {
+        try (DinoTrainer trainer = new DinoTrainer(TrainerFixtures.tinyResNet(1))) {
+            TensorBatch threeViews = new TensorBatch(
+                    List.of(new double[48], new double[48], new double[48]), new Shape(1, 3, 4, 4));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> trainer.step(threeViews));
+            assertTrue(e.getMessage().contains("views"), e.getMessage());
+        }
+    }
+
+    private static TensorBatch features(SeededRandom r, boolean withNaN) {
+        List<double[]> views = new ArrayList<>();
+        for (int v = 0; v < 3; v++) {
+            double[] x = new double[4 * 8];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextGaussian();
+            }
+            if (withNaN) {
+                x[5] = Double.NaN;
+            }
+            views.add(x);
+        }
+        return new TensorBatch(views, new Shape(4, 8));
+    }
+
+    private static void assertSameState(DinoTrainer a, DinoTrainer b) {
+        Map<String, double[]> sa = TrainerFixtures.snapshot(a);
+        Map<String, double[]> sb = TrainerFixtures.snapshot(b);
+        assertEquals(sa.keySet(), sb.keySet());
+        sa.forEach((k, v) -> assertArrayEquals(v, sb.get(k), k + " differs"));
+    }
+}
