@@ -2,7 +2,8 @@ package io.dinostream.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * torch.nn.BatchNorm2d (eps 1e-5, momentum 0.1): weight, bias, and the buffers running_mean,
@@ -10,9 +11,8 @@ import ai.djl.nn.norm.BatchNorm;
  */
 public final class BatchNorm2d extends Module {
 
-    private static final float EPS = 1e-5f;
-    // DJL's momentum is the weight of the old running value: 1 - torch's 0.1.
-    private static final float DJL_MOMENTUM = 0.9f;
+    private static final double EPS = 1e-5;
+    private static final double MOMENTUM = 0.1;
 
     private final NDArray weight;
     private final NDArray bias;
@@ -34,8 +34,16 @@ public final class BatchNorm2d extends Module {
         if (training) {
             batchesTracked.addi(1L);
         }
-        return BatchNorm.batchNorm(
-                        input, runningMean, runningVar, weight, bias, 1, DJL_MOMENTUM, EPS, training)
-                .singletonOrThrow();
+        // torch.batch_norm directly: DJL's BatchNorm.batchNorm passes momentum and eps as floats,
+        // which moves the running statistics by ~1e-7 relative from torch's.
+        return JniUtils.batchNorm(
+                (PtNDArray) input,
+                (PtNDArray) runningMean,
+                (PtNDArray) runningVar,
+                (PtNDArray) weight,
+                (PtNDArray) bias,
+                training,
+                MOMENTUM,
+                EPS);
     }
 }

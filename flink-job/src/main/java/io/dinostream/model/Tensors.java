@@ -2,7 +2,7 @@ package io.dinostream.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -15,11 +15,14 @@ import java.nio.ByteOrder;
 /** Exact copies of tensors: in place, and to and from bytes (dtype, shape, raw little-endian). */
 public final class Tensors {
 
-    private static final NDIndex ALL = new NDIndex("...");
-
     private Tensors() {}
 
-    /** Copies src's values into dst in place (same shape and dtype); NaNs in dst do not leak. */
+    /**
+     * Gives dst (same shape and dtype) a private copy of src's values. The Java object dst stays
+     * the one every module and optimiser refers to; its native tensor is replaced (DJL's intern),
+     * which unlike index assignment is safe for 0-d tensors, and it keeps requiring gradients if it
+     * did.
+     */
     public static void assign(NDArray dst, NDArray src) {
         if (!dst.getShape().equals(src.getShape()) || dst.getDataType() != src.getDataType()) {
             throw new IllegalArgumentException(
@@ -31,7 +34,14 @@ public final class Tensors {
                             + dst.getShape()
                             + " one");
         }
-        dst.set(ALL, src);
+        boolean trainable = dst.hasGradient();
+        // duplicate() is a real clone; toDevice/toType may hand back an alias of src.
+        NDArray copy = src.getDevice().equals(dst.getDevice()) ? src.duplicate() : src.toDevice(dst.getDevice(), true);
+        NDScope.unregister(copy);
+        dst.intern(copy);
+        if (trainable) {
+            dst.setRequiresGradient(true);
+        }
     }
 
     /** Writes dtype, shape and the raw values (little-endian). */
