@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDArray;
  * an MLP of {@code nlayers} linear layers with GELU between them (in → hidden → … → bottleneck),
  * L2 normalisation, then a weight-normalised linear layer without bias to K prototypes. Weights
  * use a truncated normal with std 0.02 and zero bias; the last layer's g is fixed to 1 when
- * {@code normLastLayer} is on. Tensor names follow the official code ({@code mlp.0.weight},
+ * {@code normLastLayer} is on; {@code useBatchNorm} adds BatchNorm1d after each hidden linear layer
+ * (the official use_bn / --use_bn_in_head). Tensor names follow the official code ({@code mlp.0.weight},
  * {@code last_layer.weight_v}). Defaults are the paper's: hidden 2048, bottleneck 256, 3 layers.
  */
 public final class DinoHead extends Module {
@@ -21,7 +22,7 @@ public final class DinoHead extends Module {
 
     /** The paper's head: hidden 2048, bottleneck 256, 3 layers, norm_last_layer on. */
     public DinoHead(ParameterFactory f, int inDim, int outDim) {
-        this(f, inDim, outDim, DEFAULT_HIDDEN, DEFAULT_BOTTLENECK, DEFAULT_LAYERS, true);
+        this(f, inDim, outDim, DEFAULT_HIDDEN, DEFAULT_BOTTLENECK, DEFAULT_LAYERS, true, false);
     }
 
     public DinoHead(
@@ -31,22 +32,26 @@ public final class DinoHead extends Module {
             int hiddenDim,
             int bottleneckDim,
             int nlayers,
-            boolean normLastLayer) {
+            boolean normLastLayer,
+            boolean useBatchNorm) {
         if (nlayers < 1) {
             throw new IllegalArgumentException("the DINO head needs at least 1 layer, got " + nlayers);
         }
         if (nlayers == 1) {
             mlp = registerModule("mlp", Linear.dinoInit(f, inDim, bottleneckDim));
         } else {
-            Module[] layers = new Module[2 * nlayers - 1];
-            layers[0] = Linear.dinoInit(f, inDim, hiddenDim);
-            for (int i = 1; i < nlayers - 1; i++) {
-                layers[2 * i - 1] = new Gelu();
-                layers[2 * i] = Linear.dinoInit(f, hiddenDim, hiddenDim);
+            // Linear [BatchNorm1d] GELU, nlayers - 1 times, then Linear to the bottleneck; indices
+            // (mlp.0, mlp.1, ...) follow the official nn.Sequential.
+            java.util.List<Module> layers = new java.util.ArrayList<>();
+            for (int i = 0; i < nlayers - 1; i++) {
+                layers.add(Linear.dinoInit(f, i == 0 ? inDim : hiddenDim, hiddenDim));
+                if (useBatchNorm) {
+                    layers.add(new BatchNorm(f, hiddenDim));
+                }
+                layers.add(new Gelu());
             }
-            layers[2 * nlayers - 3] = new Gelu();
-            layers[2 * nlayers - 2] = Linear.dinoInit(f, hiddenDim, bottleneckDim);
-            mlp = registerModule("mlp", new Sequential(layers));
+            layers.add(Linear.dinoInit(f, hiddenDim, bottleneckDim));
+            mlp = registerModule("mlp", new Sequential(layers.toArray(new Module[0])));
         }
         lastLayer =
                 registerModule(

@@ -15,6 +15,7 @@ import java.util.Locale;
  * @param bottleneckDim head bottleneck before the prototypes (paper: 256)
  * @param headLayers linear layers in the head MLP (paper: 3)
  * @param normLastLayer fix the prototypes' weight-norm g to 1 (paper: on)
+ * @param headBatchNorm BatchNorm after the head's hidden layers (official --use_bn_in_head; off)
  */
 public record ModelSpec(
         String backbone,
@@ -24,7 +25,8 @@ public record ModelSpec(
         int hiddenDim,
         int bottleneckDim,
         int headLayers,
-        boolean normLastLayer) {
+        boolean normLastLayer,
+        boolean headBatchNorm) {
 
     public ModelSpec {
         backbone = backbone.trim().toLowerCase(Locale.ROOT);
@@ -40,12 +42,12 @@ public record ModelSpec(
 
     /** The paper's ResNet-50 setup: K = 65536, head 2048/256, 3 layers. */
     public static ModelSpec paperResNet50() {
-        return new ModelSpec("resnet50", 64, false, 65536, 2048, 256, 3, true);
+        return new ModelSpec("resnet50", 64, false, 65536, 2048, 256, 3, true, false);
     }
 
     /** ResNet with the small-image stem, for 32 px crops on a CPU. */
     public static ModelSpec smallResNet(String depth, int width, int outDim) {
-        return new ModelSpec(depth, width, true, outDim, 2048, 256, 3, true);
+        return new ModelSpec(depth, width, true, outDim, 2048, 256, 3, true, false);
     }
 
     /** Builds the network with parameters from {@code factory}. */
@@ -63,7 +65,8 @@ public record ModelSpec(
         }
         DinoHead head =
                 new DinoHead(
-                        factory, featureDim, outDim, hiddenDim, bottleneckDim, headLayers, normLastLayer);
+                        factory, featureDim, outDim, hiddenDim, bottleneckDim, headLayers, normLastLayer,
+                        headBatchNorm);
         return new MultiCropWrapper(net, head);
     }
 

@@ -53,7 +53,7 @@ public final class ResNet extends Module {
     }
 
     private final Conv2d conv1;
-    private final BatchNorm2d bn1;
+    private final BatchNorm bn1;
     private final boolean smallStem;
     private final Sequential[] layers = new Sequential[4];
     private final int outputDim;
@@ -67,7 +67,7 @@ public final class ResNet extends Module {
                 registerModule(
                         "conv1",
                         smallStem ? new Conv2d(f, 3, width, 3, 1, 1) : new Conv2d(f, 3, width, 7, 2, 3));
-        bn1 = registerModule("bn1", new BatchNorm2d(f, width));
+        bn1 = registerModule("bn1", new BatchNorm(f, width));
         int inplanes = width;
         for (int stage = 0; stage < 4; stage++) {
             int planes = width << stage;
@@ -105,22 +105,22 @@ public final class ResNet extends Module {
 
     /** The projection on the shortcut when shape changes: conv1x1 + BN, named downsample.0/1. */
     private static Sequential downsample(ParameterFactory f, int in, int out, int stride) {
-        return new Sequential(new Conv2d(f, in, out, 1, stride, 0), new BatchNorm2d(f, out));
+        return new Sequential(new Conv2d(f, in, out, 1, stride, 0), new BatchNorm(f, out));
     }
 
     /** torchvision BasicBlock: 3×3, 3×3, expansion 1. */
     static final class BasicBlock extends Module {
         private final Conv2d conv1;
-        private final BatchNorm2d bn1;
+        private final BatchNorm bn1;
         private final Conv2d conv2;
-        private final BatchNorm2d bn2;
+        private final BatchNorm bn2;
         private final Sequential downsample;
 
         BasicBlock(ParameterFactory f, int inplanes, int planes, int stride) {
             conv1 = registerModule("conv1", new Conv2d(f, inplanes, planes, 3, stride, 1));
-            bn1 = registerModule("bn1", new BatchNorm2d(f, planes));
+            bn1 = registerModule("bn1", new BatchNorm(f, planes));
             conv2 = registerModule("conv2", new Conv2d(f, planes, planes, 3, 1, 1));
-            bn2 = registerModule("bn2", new BatchNorm2d(f, planes));
+            bn2 = registerModule("bn2", new BatchNorm(f, planes));
             downsample =
                     stride != 1 || inplanes != planes
                             ? registerModule("downsample", downsample(f, inplanes, planes, stride))
@@ -139,21 +139,21 @@ public final class ResNet extends Module {
     /** torchvision Bottleneck (v1.5): 1×1, 3×3 (stride), 1×1 to 4× planes. */
     static final class Bottleneck extends Module {
         private final Conv2d conv1;
-        private final BatchNorm2d bn1;
+        private final BatchNorm bn1;
         private final Conv2d conv2;
-        private final BatchNorm2d bn2;
+        private final BatchNorm bn2;
         private final Conv2d conv3;
-        private final BatchNorm2d bn3;
+        private final BatchNorm bn3;
         private final Sequential downsample;
 
         Bottleneck(ParameterFactory f, int inplanes, int planes, int stride) {
             int out = planes * 4;
             conv1 = registerModule("conv1", new Conv2d(f, inplanes, planes, 1, 1, 0));
-            bn1 = registerModule("bn1", new BatchNorm2d(f, planes));
+            bn1 = registerModule("bn1", new BatchNorm(f, planes));
             conv2 = registerModule("conv2", new Conv2d(f, planes, planes, 3, stride, 1));
-            bn2 = registerModule("bn2", new BatchNorm2d(f, planes));
+            bn2 = registerModule("bn2", new BatchNorm(f, planes));
             conv3 = registerModule("conv3", new Conv2d(f, planes, out, 1, 1, 0));
-            bn3 = registerModule("bn3", new BatchNorm2d(f, out));
+            bn3 = registerModule("bn3", new BatchNorm(f, out));
             downsample =
                     stride != 1 || inplanes != out
                             ? registerModule("downsample", downsample(f, inplanes, out, stride))

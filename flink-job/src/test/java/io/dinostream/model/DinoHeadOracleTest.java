@@ -83,6 +83,7 @@ class DinoHeadOracleTest {
                 CONFIG.get("hidden_dim").getAsInt(),
                 CONFIG.get("bottleneck_dim").getAsInt(),
                 CONFIG.get("nlayers").getAsInt(),
-                CONFIG.get("norm_last_layer").getAsBoolean());
+                CONFIG.get("norm_last_layer").getAsBoolean(),
+                CONFIG.get("use_bn").getAsBoolean());
     }
 }

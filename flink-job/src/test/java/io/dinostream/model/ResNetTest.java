@@ -72,7 +72,7 @@ class ResNetTest {
     @Test
     void trainingForwardUpdatesBatchNormStatisticsAsTorchDoes() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            BatchNorm2d bn = new BatchNorm2d(new ParameterFactory(manager, DataType.FLOAT32, 1), 2);
+            BatchNorm bn = new BatchNorm(new ParameterFactory(manager, DataType.FLOAT32, 1), 2);
             NDArray x = manager.randomNormal(new Shape(8, 2, 4, 4)).add(3f);
             bn.forward(x, true);
             NDArray channelMean = x.transpose(1, 0, 2, 3).reshape(2, -1).mean(new int[] {1});

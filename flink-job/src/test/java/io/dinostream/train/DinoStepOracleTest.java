@@ -199,7 +199,8 @@ class DinoStepOracleTest {
                 HYPER.get("hidden_dim").getAsInt(),
                 HYPER.get("bottleneck_dim").getAsInt(),
                 HYPER.get("nlayers").getAsInt(),
-                true);
+                true,
+                false);
         return TrainerConfig.builder()
                 .model(model)
                 .schedules(officialSchedules())

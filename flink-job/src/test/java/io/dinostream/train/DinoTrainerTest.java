@@ -49,7 +49,7 @@ class DinoTrainerTest {
     void aStateForAnotherModelIsRefusedWithAClearMessage() {
         try (DinoTrainer small = new DinoTrainer(TrainerFixtures.tinyResNet(1))) {
             TrainerConfig wider = TrainerConfig.builder()
-                    .model(new ModelSpec("resnet18", 16, true, 64, 64, 16, 3, true))
+                    .model(new ModelSpec("resnet18", 16, true, 64, 64, 16, 3, true, true))
                     .schedules(TrainerFixtures.tinyResNet(1).schedules())
                     .views(2, 2)
                     .build();
@@ -67,8 +67,8 @@ class DinoTrainerTest {
     @Test
     void aNonFiniteLossLeavesTheModelUnchangedAndIsCounted() {
         TrainerConfig config = TrainerConfig.builder()
-                .model(new ModelSpec("identity:8", 1, false, 10, 16, 4, 3, true))
-                .schedules(DinoSchedules.continual(100, 4, 5e-4, 0, 0, 0, false))
+                .model(new ModelSpec("identity:8", 1, false, 10, 16, 4, 3, true, false))
+                .schedules(DinoSchedules.continual(100).build())
                 .views(2, 1)
                 .build();
         try (DinoTrainer trainer = new DinoTrainer(config)) {

@@ -19,8 +19,8 @@ final class TrainerFixtures {
 
     static TrainerConfig tinyResNet(long seed) {
         return TrainerConfig.builder()
-                .model(new ModelSpec("resnet18", 8, true, 64, 64, 16, 3, true))
-                .schedules(DinoSchedules.continual(1000, 8, 5e-4, 10, 10, 5, false))
+                .model(new ModelSpec("resnet18", 8, true, 64, 64, 16, 3, true, true))
+                .schedules(DinoSchedules.continual(1000).lr(5e-4, 8, 1e-6, 10).teacherTemp(0.04, 0.07, 10).freezeLastLayer(5).build())
                 .views(2, 2)
                 .seed(seed)
                 .build();

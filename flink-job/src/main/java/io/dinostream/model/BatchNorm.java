@@ -6,10 +6,11 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * torch.nn.BatchNorm2d (eps 1e-5, momentum 0.1): weight, bias, and the buffers running_mean,
+ * torch.nn.BatchNorm1d / BatchNorm2d (eps 1e-5, momentum 0.1) over dimension 1 of (N, C) or
+ * (N, C, H, W) input: weight, bias, and the buffers running_mean,
  * running_var and num_batches_tracked, which a training forward updates in place as torch does.
  */
-public final class BatchNorm2d extends Module {
+public final class BatchNorm extends Module {
 
     private static final double EPS = 1e-5;
     private static final double MOMENTUM = 0.1;
@@ -20,7 +21,7 @@ public final class BatchNorm2d extends Module {
     private final NDArray runningVar;
     private final NDArray batchesTracked;
 
-    public BatchNorm2d(ParameterFactory f, int channels) {
+    public BatchNorm(ParameterFactory f, int channels) {
         Shape shape = new Shape(channels);
         weight = registerParameter("weight", f.ones(shape));
         bias = registerParameter("bias", f.zeros(shape));
