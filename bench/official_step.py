@@ -1,0 +1,98 @@
+"""The official DINO training step (facebookresearch/dino main_dino.train_one_epoch body, with its
+DINOLoss, DINOHead, MultiCropWrapper, utils.clip_gradients and cancel_gradients_last_layer) on
+torchvision's ResNet-18 with the small-image stem, timed like `./dinostream bench-step`: batches
+are made before the clock starts, median of the timed steps.
+
+Needs Debian's python3-torch and python3-torchvision:  python3 bench/official_step.py --threads 2
+"""
+import argparse, statistics, time
+import torch, torch.nn as nn, torch.nn.functional as F, torchvision
+
+p = argparse.ArgumentParser()
+p.add_argument("--batch", type=int, default=64); p.add_argument("--global-size", type=int, default=32)
+p.add_argument("--local-size", type=int, default=16); p.add_argument("--local-views", type=int, default=4)
+p.add_argument("--out-dim", type=int, default=4096); p.add_argument("--threads", type=int, default=2)
+p.add_argument("--warmup", type=int, default=3); p.add_argument("--steps", type=int, default=20)
+a = p.parse_args()
+torch.set_num_threads(a.threads); torch.manual_seed(0)
+
+class DINOHead(nn.Module):  # vision_transformer.DINOHead, use_bn=False, norm_last_layer=True
+    def __init__(self, in_dim, out_dim, hidden_dim=2048, bottleneck_dim=256):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(in_dim, hidden_dim), nn.GELU(), nn.Linear(hidden_dim, hidden_dim),
+                                 nn.GELU(), nn.Linear(hidden_dim, bottleneck_dim))
+        self.apply(self._init_weights)
+        self.last_layer = nn.utils.weight_norm(nn.Linear(bottleneck_dim, out_dim, bias=False))
+        self.last_layer.weight_g.data.fill_(1); self.last_layer.weight_g.requires_grad = False
+    def _init_weights(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.trunc_normal_(m.weight, std=.02); nn.init.constant_(m.bias, 0)
+    def forward(self, x):
+        return self.last_layer(F.normalize(self.mlp(x), dim=-1, p=2))
+
+class MultiCropWrapper(nn.Module):
+    def __init__(self, backbone, head):
+        super().__init__(); backbone.fc = nn.Identity(); self.backbone, self.head = backbone, head
+    def forward(self, x):
+        idx = torch.cumsum(torch.unique_consecutive(torch.tensor([i.shape[-1] for i in x]), return_counts=True)[1], 0)
+        start, out = 0, torch.empty(0)
+        for end in idx:
+            out = torch.cat((out, self.backbone(torch.cat(x[start:end])))); start = end
+        return self.head(out)
+
+class DINOLoss(nn.Module):
+    def __init__(self, out_dim, ncrops, teacher_temp=0.04, student_temp=0.1, center_momentum=0.9):
+        super().__init__(); self.student_temp, self.center_momentum, self.ncrops = student_temp, center_momentum, ncrops
+        self.teacher_temp = teacher_temp; self.register_buffer("center", torch.zeros(1, out_dim))
+    def forward(self, student_output, teacher_output):
+        student_out = (student_output / self.student_temp).chunk(self.ncrops)
+        teacher_out = F.softmax((teacher_output - self.center) / self.teacher_temp, dim=-1).detach().chunk(2)
+        total, n = 0, 0
+        for iq, q in enumerate(teacher_out):
+            for v in range(len(student_out)):
+                if v == iq: continue
+                total += torch.sum(-q * F.log_softmax(student_out[v], dim=-1), dim=-1).mean(); n += 1
+        total /= n; self.update_center(teacher_output); return total
+    @torch.no_grad()
+    def update_center(self, t):
+        self.center = self.center * self.center_momentum + t.sum(0, keepdim=True) / len(t) * (1 - self.center_momentum)
+
+def resnet18_small_stem():
+    m = torchvision.models.resnet18()
+    m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False); m.maxpool = nn.Identity(); return m
+
+student = MultiCropWrapper(resnet18_small_stem(), DINOHead(512, a.out_dim))
+teacher = MultiCropWrapper(resnet18_small_stem(), DINOHead(512, a.out_dim))
+teacher.load_state_dict(student.state_dict())
+for q in teacher.parameters(): q.requires_grad = False
+reg = [q for n, q in student.named_parameters() if q.requires_grad and not (n.endswith(".bias") or q.ndim == 1)]
+noreg = [q for n, q in student.named_parameters() if q.requires_grad and (n.endswith(".bias") or q.ndim == 1)]
+opt = torch.optim.AdamW([{"params": reg}, {"params": noreg, "weight_decay": 0.}])
+loss_fn = DINOLoss(a.out_dim, 2 + a.local_views)
+crops = [torch.randn(a.batch, 3, a.global_size, a.global_size) for _ in range(2)] + \
+        [torch.randn(a.batch, 3, a.local_size, a.local_size) for _ in range(a.local_views)]
+times = []
+for it in range(a.warmup + a.steps):
+    t0 = time.perf_counter()
+    for i, g in enumerate(opt.param_groups):
+        g["lr"] = 5e-4 * a.batch / 256
+        if i == 0: g["weight_decay"] = 0.04
+    teacher_output = teacher(crops[:2]); student_output = student(crops)
+    loss = loss_fn(student_output, teacher_output)
+    opt.zero_grad(); loss.backward()
+    for n, q in student.named_parameters():  # utils.clip_gradients(student, 3.0)
+        if q.grad is not None:
+            c = 3.0 / (q.grad.data.norm(2) + 1e-6)
+            if c < 1: q.grad.data.mul_(c)
+    for n, q in student.named_parameters():  # cancel_gradients_last_layer in epoch 0
+        if "last_layer" in n: q.grad = None
+    opt.step()
+    with torch.no_grad():
+        for qs, qt in zip(student.parameters(), teacher.parameters()):
+            qt.data.mul_(0.996).add_((1 - 0.996) * qs.detach().data)
+    dt = time.perf_counter() - t0
+    if it >= a.warmup: times.append(dt)
+    print(f"step {it:3d} {'timed ' if it >= a.warmup else 'warmup'} {dt:.3f} s  loss {loss.item():.4f}", flush=True)
+med = statistics.median(times)
+print(f"torch {torch.__version__}, threads {torch.get_num_threads()}: median step {med:.3f} s over {len(times)} steps "
+      f"(min {min(times):.3f}, max {max(times):.3f}): {a.batch / med:.1f} source images/s")
