@@ -1,0 +1,97 @@
+package io.dinostream.ingest;
+
+import com.google.protobuf.ByteString;
+import io.dinostream.augment.RgbImage;
+import io.dinostream.proto.ImageEvent;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+
+/** Images, encoded files and events shared by the ingest tests. */
+public final class DecoderFixtures {
+
+    private DecoderFixtures() {}
+
+    /** A smooth, colourful image (JPEG-friendly), every channel different. */
+    static RgbImage smooth(int width, int height) {
+        byte[] px = new byte[width * height * 3];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = (y * width + x) * 3;
+                px[i] = (byte) (255 * x / (width - 1));
+                px[i + 1] = (byte) (255 * y / (height - 1));
+                px[i + 2] = (byte) (128 + 100 * Math.sin((x + y) / 9.0));
+            }
+        }
+        return new RgbImage(width, height, px);
+    }
+
+    /** Independent pseudo-random bytes: incompressible, so a JPEG of it is mostly scan data. */
+    public static RgbImage noise(int width, int height, long seed) {
+        byte[] px = new byte[width * height * 3];
+        long s = seed;
+        for (int i = 0; i < px.length; i++) {
+            s = s * 6364136223846793005L + 1442695040888963407L;
+            px[i] = (byte) (s >>> 56);
+        }
+        return new RgbImage(width, height, px);
+    }
+
+    static ImageEvent event(ImageEvent.Encoding encoding, byte[] data) {
+        return ImageEvent.newBuilder()
+                .setId("test")
+                .setEncoding(encoding)
+                .setData(ByteString.copyFrom(data))
+                .build();
+    }
+
+    static ImageEvent event(ImageEvent.Encoding encoding, byte[] data, int width, int height) {
+        return event(encoding, data).toBuilder().setWidth(width).setHeight(height).build();
+    }
+
+    /** Any BufferedImage as a PNG file, in whatever PNG colour type the JDK writer picks. */
+    static byte[] png(BufferedImage image) {
+        return ImageEncoding.write(image, "png", null);
+    }
+
+    static byte[] jpeg(BufferedImage image) {
+        return ImageEncoding.write(image, "jpeg", 0.95f);
+    }
+
+    /**
+     * A well-formed PNG file whose header claims {@code width} × {@code height} 8-bit RGB pixels,
+     * with correct CRCs, followed by a tiny IDAT (one row's worth of zeros) and IEND: a
+     * decompression-bomb stand-in that a header check must reject without decoding.
+     */
+    public static byte[] pngClaiming(int width, int height) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+        ByteBuffer ihdr = ByteBuffer.allocate(13);
+        ihdr.putInt(width).putInt(height);
+        ihdr.put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", ihdr.array());
+        Deflater deflater = new Deflater();
+        deflater.setInput(new byte[64]);
+        deflater.finish();
+        byte[] idat = new byte[128];
+        int n = deflater.deflate(idat);
+        deflater.end();
+        chunk(out, "IDAT", java.util.Arrays.copyOf(idat, n));
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
+        CRC32 crc = new CRC32();
+        crc.update(typeBytes);
+        crc.update(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(typeBytes);
+        out.writeBytes(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+}
