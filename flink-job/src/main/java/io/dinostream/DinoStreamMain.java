@@ -1,13 +1,14 @@
 package io.dinostream;
 
 import io.dinostream.bench.StepBenchmark;
+import io.dinostream.local.Demo;
 
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The one entry point: {@code demo} (the embedded end-to-end stack), {@code bench-step} (trainer
- * step time), {@code --help}.
+ * The one entry point: {@code demo} (the embedded end-to-end stack), {@code job} (the job against
+ * real endpoints), {@code bench-step} (trainer step time), {@code help}.
  */
 public final class DinoStreamMain {
 
@@ -16,7 +17,8 @@ public final class DinoStreamMain {
             DINO Stream: continuous DINO self-supervised training on image streams.
 
             Commands:
-              demo         run Kafka, object storage and the job in one process (not built yet)
+              demo         run Kafka, object storage, a producer and the job in one process
+              job          run the job against real Kafka and object storage (as 'flink run' does)
               bench-step   measure the DINO trainer's step time on this machine
               help         this text
 
@@ -32,11 +34,8 @@ public final class DinoStreamMain {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         try {
             switch (args[0]) {
-                case "demo" -> {
-                    System.out.println("demo: not yet. The streaming job (Kafka in, checkpoints out) is"
-                            + " the next piece of work; today this build holds the DINO core and"
-                            + " 'bench-step'.");
-                }
+                case "demo" -> System.exit(Demo.run(rest));
+                case "job" -> DinoStreamJob.main(rest.toArray(new String[0]));
                 case "bench-step" -> StepBenchmark.run(rest);
                 default -> {
                     System.err.println("unknown command '" + args[0] + "'\n\n" + USAGE);

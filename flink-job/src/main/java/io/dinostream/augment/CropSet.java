@@ -1,5 +1,7 @@
 package io.dinostream.augment;
 
+import io.dinostream.ingest.SourcePosition;
+
 import java.util.List;
 
 /**
@@ -10,22 +12,43 @@ import java.util.List;
 public final class CropSet {
 
     private final String sourceId;
+    private final SourcePosition position;
     private final List<RgbImage> globalViews;
     private final List<RgbImage> localViews;
 
     public CropSet(String sourceId, List<RgbImage> globalViews, List<RgbImage> localViews) {
+        this(sourceId, null, globalViews, localViews);
+    }
+
+    /** Views of the image read at {@code position} (null when it did not come from Kafka). */
+    public CropSet(
+            String sourceId,
+            SourcePosition position,
+            List<RgbImage> globalViews,
+            List<RgbImage> localViews) {
         if (globalViews.isEmpty()) {
             throw new IllegalArgumentException("a crop set needs at least one global view");
         }
         requireSameSize(globalViews, "global");
         requireSameSize(localViews, "local");
         this.sourceId = sourceId;
+        this.position = position;
         this.globalViews = List.copyOf(globalViews);
         this.localViews = List.copyOf(localViews);
     }
 
     public String sourceId() {
         return sourceId;
+    }
+
+    /** Where the source image was read, or null. */
+    public SourcePosition position() {
+        return position;
+    }
+
+    /** The same views, tagged with where their source image was read. */
+    public CropSet at(SourcePosition position) {
+        return new CropSet(sourceId, position, globalViews, localViews);
     }
 
     public List<RgbImage> globalViews() {

@@ -40,7 +40,7 @@ public record MultiCropPolicy(
         double globalScaleMin,
         double globalScaleMax,
         double localScaleMin,
-        double localScaleMax) {
+        double localScaleMax) implements java.io.Serializable {
 
     private static final HorizontalFlip FLIP = new HorizontalFlip(0.5);
     private static final ColorJitter JITTER = ColorJitter.paper();

@@ -26,7 +26,7 @@ public record ModelSpec(
         int bottleneckDim,
         int headLayers,
         boolean normLastLayer,
-        boolean headBatchNorm) {
+        boolean headBatchNorm) implements java.io.Serializable {
 
     public ModelSpec {
         backbone = backbone.trim().toLowerCase(Locale.ROOT);

@@ -15,7 +15,7 @@ public record CosineSchedule(
         long totalSteps,
         long warmupSteps,
         double warmupStart,
-        boolean restart) {
+        boolean restart) implements java.io.Serializable {
 
     public CosineSchedule {
         if (totalSteps < 1) {

@@ -10,7 +10,7 @@ public record DinoSchedules(
         CosineSchedule weightDecay,
         CosineSchedule teacherMomentum,
         TeacherTemperature teacherTemp,
-        long freezeLastLayerSteps) {
+        long freezeLastLayerSteps) implements java.io.Serializable {
 
     /**
      * The official epoch-based schedules of main_dino.py, for {@code epochs} epochs of

@@ -95,6 +95,9 @@ public final class DinoTrainer implements AutoCloseable {
                             + config.totalViews());
         }
         long started = System.nanoTime();
+        // Autograd mode is per thread and on by default in libtorch; DJL turns it off only on the
+        // thread that loaded the engine. Off here, on inside the gradient collector.
+        JniUtils.setGradMode(false);
         long it = step;
         DinoSchedules schedules = config.schedules();
         // update weight decay and learning rate according to their schedule

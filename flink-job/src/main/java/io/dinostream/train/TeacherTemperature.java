@@ -8,7 +8,7 @@ package io.dinostream.train;
  * sharp while the prototypes form (paper, sec. 5.3).
  */
 public record TeacherTemperature(
-        double warmupTemp, double temp, long warmupUnits, long stepsPerUnit) {
+        double warmupTemp, double temp, long warmupUnits, long stepsPerUnit) implements java.io.Serializable {
 
     public TeacherTemperature {
         if (!(warmupTemp > 0) || !(temp > 0)) {

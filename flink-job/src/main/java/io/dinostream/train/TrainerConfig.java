@@ -8,7 +8,9 @@ import io.dinostream.model.ModelSpec;
  * image, the schedules and the fixed hyper-parameters. Immutable; build with {@link #builder()}.
  * Defaults are the paper's, except the model and schedules, which the caller chooses.
  */
-public final class TrainerConfig {
+public final class TrainerConfig implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final ModelSpec model;
     private final DinoSchedules schedules;

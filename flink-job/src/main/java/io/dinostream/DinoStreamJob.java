@@ -1,0 +1,159 @@
+package io.dinostream;
+
+import io.dinostream.augment.CropSet;
+import io.dinostream.augment.MultiCrop;
+import io.dinostream.config.JobConfig;
+import io.dinostream.ingest.DeadLetterRecords;
+import io.dinostream.ingest.DecodeImage;
+import io.dinostream.ingest.DecodeLimits;
+import io.dinostream.ingest.DecodedImage;
+import io.dinostream.ingest.RawRecord;
+import io.dinostream.ingest.RawRecordDeserializer;
+import io.dinostream.proto.DeadLetter;
+import io.dinostream.publish.PublishCheckpoints;
+import io.dinostream.publish.S3Settings;
+import io.dinostream.train.ModelSnapshot;
+import io.dinostream.train.ProgressLog;
+import io.dinostream.train.StreamingTrainer;
+import io.dinostream.train.TrainDino;
+import io.dinostream.train.TrainingReport;
+import io.dinostream.types.StreamTypes;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+import java.util.List;
+
+/**
+ * The DINO Stream job: Kafka → DecodeImage (bad input → dead-letter topic) → MultiCrop →
+ * TrainDino (parallelism 1, all state in Flink) → PublishCheckpoints (its own task) and a
+ * progress log. {@link #build} takes the ends as arguments, so tests and the demo run the very
+ * same graph with other ends; {@link #main} runs it against real Kafka and object storage, e.g.
+ * with {@code flink run}.
+ */
+public final class DinoStreamJob {
+
+    /** The job's ends: where events come from and where its outputs go. */
+    public record Ends(
+            Source<RawRecord, ?, ?> events,
+            Sink<DeadLetter> deadLetters,
+            Sink<ModelSnapshot> checkpoints,
+            Sink<TrainingReport> progress) {}
+
+    private DinoStreamJob() {}
+
+    public static void main(String[] args) throws Exception {
+        JobConfig config;
+        try {
+            config = JobConfig.fromArgs(List.of(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (config == null) {
+            System.out.println("DINO Stream job\n\n" + JobConfig.help());
+            return;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        configure(env, config);
+        build(env, config, kafkaEnds(config));
+        env.execute("DINO Stream");
+    }
+
+    /** Checkpointing and parallelism from the config. */
+    public static void configure(StreamExecutionEnvironment env, JobConfig config) {
+        long interval = config.getLong("flink.checkpoint-interval-ms");
+        if (interval > 0) {
+            env.enableCheckpointing(interval);
+        }
+        env.setParallelism(config.getInt("flink.parallelism"));
+    }
+
+    /** Adds the job's graph to env. */
+    public static void build(StreamExecutionEnvironment env, JobConfig config, Ends ends) {
+        DecodeLimits limits = new DecodeLimits(config.getInt("ingest.max-bytes"), config.getInt("ingest.max-side"),
+                config.getInt("ingest.min-side"));
+        SingleOutputStreamOperator<DecodedImage> decoded = env
+                .fromSource(ends.events(), WatermarkStrategy.noWatermarks(), "Kafka images")
+                .uid("kafka-images")
+                .process(new DecodeImage(limits), StreamTypes.DECODED_IMAGE)
+                .name("DecodeImage")
+                .uid("decode-image");
+        decoded.getSideOutput(DecodeImage.DEAD_LETTERS).sinkTo(ends.deadLetters()).name("DeadLetters").uid("dead-letters");
+
+        int cropParallelism = config.getInt("crops.parallelism");
+        SingleOutputStreamOperator<CropSet> crops = decoded
+                .map(new MultiCrop(config.cropPolicy(), config.getLong("train.seed")), StreamTypes.CROP_SET)
+                .name("MultiCrop")
+                .uid("multi-crop")
+                .setParallelism(cropParallelism);
+
+        StreamingTrainer.Policy policy = new StreamingTrainer.Policy(config.batchSize(),
+                config.getLong("publish.every-steps"), config.getLong("publish.every-seconds"),
+                config.getLong("train.max-steps"));
+        SingleOutputStreamOperator<TrainingReport> reports = crops
+                .transform("TrainDino", StreamTypes.TRAINING_REPORT, new TrainDino(config.trainerConfig(), policy))
+                .uid("train-dino")
+                .setParallelism(1)
+                .setMaxParallelism(1);
+        reports.sinkTo(ends.progress()).name("ProgressLog").uid("progress-log").setParallelism(1);
+        reports.getSideOutput(TrainDino.SNAPSHOTS)
+                .sinkTo(ends.checkpoints())
+                .name("PublishCheckpoints")
+                .uid("publish-checkpoints")
+                .setParallelism(1)
+                .disableChaining();
+    }
+
+    /** The production ends: Kafka in, dead letters to Kafka, checkpoints to the object store. */
+    public static Ends kafkaEnds(JobConfig config) {
+        String servers = config.get("kafka.bootstrap-servers");
+        if (servers.isBlank()) {
+            throw new IllegalArgumentException("--kafka.bootstrap-servers is required, e.g. --kafka.bootstrap-servers kafka:9092");
+        }
+        KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(servers)
+                .setTopics(config.topics())
+                .setGroupId(config.get("kafka.group-id"))
+                .setStartingOffsets(switch (config.get("kafka.starting-offsets")) {
+                    case "latest" -> OffsetsInitializer.latest();
+                    case "committed" -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+                    default -> OffsetsInitializer.earliest();
+                })
+                .setDeserializer(new RawRecordDeserializer());
+        if (config.getBoolean("kafka.bounded")) {
+            source.setBounded(OffsetsInitializer.latest());
+        }
+        config.kafkaProperties().forEach(source::setProperty);
+        KafkaSink<DeadLetter> deadLetters = KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(servers)
+                .setRecordSerializer(new DeadLetterRecords(config.get("kafka.dead-letter-topic")))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setKafkaProducerConfig(producerProperties(config))
+                .build();
+        return new Ends(source.build(), deadLetters, checkpointSink(config),
+                new ProgressLog(10, config.getInt("model.out-dim")));
+    }
+
+    /** The publisher for the configured store. */
+    public static PublishCheckpoints checkpointSink(JobConfig config) {
+        S3Settings s3 = new S3Settings(config.get("s3.endpoint"), config.get("s3.region"),
+                config.get("s3.access-key"), config.get("s3.secret-key"), "", "", true);
+        return new PublishCheckpoints(config.get("publish.uri"), s3, config.describe(), config.getInt("publish.retries"));
+    }
+
+    private static java.util.Properties producerProperties(JobConfig config) {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(config.kafkaProperties());
+        return p;
+    }
+}

@@ -1,0 +1,29 @@
+package io.dinostream.augment;
+
+import io.dinostream.ingest.DecodedImage;
+import io.dinostream.util.SeededRandom;
+import org.apache.flink.api.common.functions.MapFunction;
+
+/**
+ * The multi-crop operator: DINO's views of each decoded image. The random generator is seeded
+ * from the job seed and the event's Kafka position (or id), so a replay after a restore produces
+ * exactly the same views.
+ */
+public final class MultiCrop implements MapFunction<DecodedImage, CropSet> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final MultiCropPolicy policy;
+    private final long seed;
+
+    public MultiCrop(MultiCropPolicy policy, long seed) {
+        this.policy = policy;
+        this.seed = seed;
+    }
+
+    @Override
+    public CropSet map(DecodedImage image) {
+        String key = image.position() != null ? image.position().toString() : image.id();
+        return policy.apply(image.id(), image.image(), SeededRandom.forKey(seed, key)).at(image.position());
+    }
+}

@@ -1,0 +1,229 @@
+package io.dinostream.local;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.dinostream.DinoStreamJob;
+import io.dinostream.config.JobConfig;
+import io.dinostream.proto.ImageEvent;
+import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.ObjectStore;
+import io.dinostream.publish.S3ObjectStore;
+import io.dinostream.publish.S3Settings;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code demo}: the whole stack in one process — an embedded Kafka broker, an embedded S3 server
+ * storing under {@code <workdir>/s3/}, a dataset producer, and the DINO Stream job on a local
+ * Flink with its dashboard — running the same job graph as production with local endpoints.
+ */
+public final class Demo {
+
+    private static final String BUCKET = "dino-stream";
+    private static final String PREFIX = "checkpoints";
+
+    private Demo() {}
+
+    static final String USAGE = """
+            demo: Kafka, object storage, a dataset producer and the DINO Stream job in one process.
+
+            Demo options:
+              --max-steps N      train N steps, publish a final checkpoint and exit (default: run until Ctrl-C)
+              --workdir DIR      where everything goes: s3/ (checkpoints), kafka/, flink-checkpoints/ (default: dino-stream-work)
+              --dataset SPEC     synthetic | idx:PATH (MNIST-format files, e.g. Fashion-MNIST) | folder:PATH (default: synthetic)
+              --rate N           images per second the producer sends, 0 for as fast as it can (default: 200)
+              --web-port N       Flink dashboard port (default: 8081)
+            Any job option (see --help-job) can be added too, e.g. --model.width 32.""";
+
+    public static int run(List<String> args) throws Exception {
+        Map<String, String> demo = new LinkedHashMap<>(Map.of(
+                "max-steps", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "200", "web-port", "8081"));
+        List<String> jobArgs = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.println(USAGE);
+                return 0;
+            }
+            if (a.equals("--help-job")) {
+                System.out.println(JobConfig.help());
+                return 0;
+            }
+            String name = a.startsWith("--") ? a.substring(2) : a;
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            if (demo.containsKey(name)) {
+                if (value == null) {
+                    if (i + 1 >= args.size()) {
+                        throw new IllegalArgumentException("option --" + name + " needs a value");
+                    }
+                    value = args.get(++i);
+                }
+                demo.put(name, value);
+            } else {
+                jobArgs.add(a);
+            }
+        }
+        long maxSteps = parseLong("max-steps", demo.get("max-steps"));
+        double rate = Double.parseDouble(demo.get("rate"));
+        int webPort = (int) parseLong("web-port", demo.get("web-port"));
+        Path workdir = Path.of(demo.get("workdir")).toAbsolutePath().normalize();
+        Files.createDirectories(workdir);
+
+        long started = System.nanoTime();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(workdir.resolve("kafka"));
+                EmbeddedS3 s3 = EmbeddedS3.start(workdir)) {
+            Map<String, String> overrides = new LinkedHashMap<>();
+            overrides.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+            overrides.put("publish.uri", "s3://" + BUCKET + "/" + PREFIX);
+            overrides.put("s3.endpoint", s3.endpoint());
+            overrides.put("s3.access-key", s3.accessKey());
+            overrides.put("s3.secret-key", s3.secretKey());
+            overrides.put("train.max-steps", Long.toString(maxSteps));
+            overrides.put("publish.every-steps", "50");
+            overrides.put("flink.checkpoint-interval-ms", "10000");
+            JobConfig parsed = JobConfig.fromArgs(jobArgs);
+            if (parsed == null) {
+                System.out.println(JobConfig.help());
+                return 0;
+            }
+            Map<String, String> mine = new LinkedHashMap<>(overrides);
+            // flags the user gave win over the demo's choices
+            for (int i = 0; i < jobArgs.size(); i++) {
+                String n = jobArgs.get(i).substring(2).split("=", 2)[0];
+                mine.remove(n);
+            }
+            JobConfig config = parsed.with(mine);
+            for (String topic : config.topics()) {
+                kafka.createTopic(topic, 1);
+            }
+            kafka.createTopic(config.get("kafka.dead-letter-topic"), 1);
+
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong produced = new AtomicLong();
+            Thread producer = new Thread(() -> produce(demo.get("dataset"), kafka.bootstrapServers(),
+                    config.topics().get(0), rate, config.getLong("train.seed"), stop, produced), "dataset-producer");
+            producer.setDaemon(true);
+            producer.start();
+
+            Configuration flink = new Configuration();
+            flink.set(RestOptions.PORT, webPort);
+            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, workdir.resolve("flink-checkpoints").toUri().toString());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+            DinoStreamJob.configure(env, config);
+            DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
+            JobClient job = env.executeAsync("DINO Stream demo");
+            System.out.printf("DINO Stream demo: Flink dashboard http://localhost:%d, Kafka %s, S3 %s (files in %s)%n",
+                    webPort, kafka.bootstrapServers(), s3.endpoint(), s3.root().resolve(BUCKET).resolve(PREFIX));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
+
+            long lastSeen = -1;
+            try (ObjectStore store = new S3ObjectStore(s3.settings(BUCKET, PREFIX))) {
+                while (true) {
+                    if (job.getJobExecutionResult().isDone()) {
+                        job.getJobExecutionResult().get(); // rethrows the failure, if any
+                        break;
+                    }
+                    long step = latestStep(store);
+                    if (step > lastSeen) {
+                        lastSeen = step;
+                        System.out.printf("checkpoint step %d published: s3://%s/%s/%s (%.0f s after start, %d images produced)%n",
+                                step, BUCKET, PREFIX, CheckpointPublisher.folder(step),
+                                (System.nanoTime() - started) / 1e9, produced.get());
+                    }
+                    if (maxSteps > 0 && step >= maxSteps) {
+                        System.out.printf("reached --max-steps %d; stopping%n", maxSteps);
+                        job.cancel().get(60, TimeUnit.SECONDS);
+                        break;
+                    }
+                    if (stop.get()) {
+                        job.cancel().get(60, TimeUnit.SECONDS);
+                        break;
+                    }
+                    Thread.sleep(1000);
+                }
+            } finally {
+                stop.set(true);
+                producer.join(10_000);
+            }
+            System.out.printf("demo finished after %.0f s; checkpoints are in %s%n", (System.nanoTime() - started) / 1e9,
+                    s3.root().resolve(BUCKET).resolve(PREFIX));
+        }
+        return 0;
+    }
+
+    private static long latestStep(ObjectStore store) {
+        try {
+            Optional<byte[]> latest = store.get(CheckpointPublisher.LATEST);
+            if (latest.isEmpty()) {
+                return -1;
+            }
+            JsonObject json = JsonParser.parseString(new String(latest.get(), StandardCharsets.UTF_8)).getAsJsonObject();
+            return json.get("step").getAsLong();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static void produce(String dataset, String servers, String topic, double rate, long seed,
+            AtomicBoolean stop, AtomicLong produced) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        long t0 = System.nanoTime();
+        try (ImageSource source = ImageSources.open(dataset, seed);
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            while (!stop.get() && source.hasNext()) {
+                ImageEvent event = source.next();
+                producer.send(new ProducerRecord<>(topic, event.getId().getBytes(StandardCharsets.UTF_8), event.toByteArray()));
+                long n = produced.incrementAndGet();
+                if (rate > 0) {
+                    long due = t0 + (long) (n / rate * 1e9);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            System.err.println("dataset producer stopped: " + e.getMessage());
+        }
+    }
+
+    private static long parseLong(String name, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a whole number, got '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.dinostream.publish;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.dinostream.train.ModelSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Writes a {@link ModelSnapshot} as an immutable checkpoint folder
+ * {@code step-<12 digits>/} holding {@code teacher.safetensors}, {@code student.safetensors} and,
+ * written after them, {@code manifest.json} (step, time, images seen, config, code version,
+ * metrics, Kafka offsets, sha256 and size of each file); then {@code latest.json} naming the folder,
+ * written last and never moved back to an older step. A reader that follows latest.json never sees
+ * a partial checkpoint. Each write is retried with a doubling backoff before giving up.
+ */
+public final class CheckpointPublisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointPublisher.class);
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    public static final String LATEST = "latest.json";
+
+    private final ObjectStore store;
+    private final Map<String, String> config;
+    private final int attempts;
+    private final long firstBackoffMillis;
+
+    /**
+     * @param config the job configuration to record (secrets already masked)
+     * @param attempts tries per file before {@link #publish} throws
+     */
+    public CheckpointPublisher(ObjectStore store, Map<String, String> config, int attempts, long firstBackoffMillis) {
+        this.store = store;
+        this.config = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(config));
+        this.attempts = attempts;
+        this.firstBackoffMillis = firstBackoffMillis;
+    }
+
+    /** The folder of a step: {@code step-000000000123/}. */
+    public static String folder(long step) {
+        return String.format("step-%012d/", step);
+    }
+
+    /** The code version recorded in manifests: the jar's implementation version, or "dev". */
+    public static String codeVersion() {
+        String v = CheckpointPublisher.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /**
+     * Publishes the snapshot; returns false when its folder already holds a manifest (a replay
+     * after a restore), which is left as it is.
+     */
+    public boolean publish(ModelSnapshot snapshot) throws IOException, InterruptedException {
+        String folder = folder(snapshot.step());
+        if (withRetry("read " + folder + "manifest.json", () -> store.get(folder + "manifest.json")).isPresent()) {
+            LOG.info("checkpoint {} already published; keeping it", folder);
+            advanceLatest(snapshot.step(), folder);
+            return false;
+        }
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("teacher.safetensors", snapshot.teacher());
+        files.put("student.safetensors", snapshot.student());
+        JsonObject fileInfo = new JsonObject();
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            withRetry("write " + folder + f.getKey(), () -> {
+                store.put(folder + f.getKey(), f.getValue(), "application/octet-stream");
+                return null;
+            });
+            JsonObject info = new JsonObject();
+            info.addProperty("sha256", sha256(f.getValue()));
+            info.addProperty("size", f.getValue().length);
+            fileInfo.add(f.getKey(), info);
+        }
+        JsonObject manifest = new JsonObject();
+        manifest.addProperty("format", "dino-stream-checkpoint/1");
+        manifest.addProperty("step", snapshot.step());
+        manifest.addProperty("created_at", Instant.ofEpochMilli(snapshot.createdAtMillis()).toString());
+        manifest.addProperty("images_seen", snapshot.imagesSeen());
+        manifest.addProperty("final", snapshot.isFinal());
+        manifest.addProperty("code_version", codeVersion());
+        manifest.add("config", GSON.toJsonTree(config));
+        manifest.add("metrics", GSON.toJsonTree(snapshot.metrics()));
+        manifest.add("kafka_offsets", GSON.toJsonTree(snapshot.kafkaOffsets()));
+        manifest.add("files", fileInfo);
+        byte[] manifestBytes = GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8);
+        withRetry("write " + folder + "manifest.json", () -> {
+            store.put(folder + "manifest.json", manifestBytes, "application/json");
+            return null;
+        });
+        advanceLatest(snapshot.step(), folder);
+        LOG.info("published checkpoint {} ({} images seen) to {}", folder, snapshot.imagesSeen(), store.location());
+        return true;
+    }
+
+    private void advanceLatest(long step, String folder) throws IOException, InterruptedException {
+        Optional<byte[]> current = withRetry("read " + LATEST, () -> store.get(LATEST));
+        if (current.isPresent()) {
+            JsonObject latest = GSON.fromJson(new String(current.get(), StandardCharsets.UTF_8), JsonObject.class);
+            if (latest.has("step") && latest.get("step").getAsLong() >= step) {
+                return;
+            }
+        }
+        JsonObject latest = new JsonObject();
+        latest.addProperty("step", step);
+        latest.addProperty("folder", folder);
+        latest.addProperty("manifest", folder + "manifest.json");
+        latest.addProperty("published_at", Instant.now().toString());
+        byte[] bytes = GSON.toJson(latest).getBytes(StandardCharsets.UTF_8);
+        withRetry("write " + LATEST, () -> {
+            store.put(LATEST, bytes, "application/json");
+            return null;
+        });
+    }
+
+    private interface Io<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T withRetry(String what, Io<T> action) throws IOException, InterruptedException {
+        long backoff = firstBackoffMillis;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return action.run();
+            } catch (IOException e) {
+                if (attempt >= attempts) {
+                    throw new IOException("could not " + what + " at " + store.location() + " after " + attempts
+                            + " attempts: " + e.getMessage(), e);
+                }
+                LOG.warn("could not {} at {} (attempt {} of {}): {}; retrying in {} ms", what, store.location(),
+                        attempt, attempts, e.getMessage(), backoff);
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, 60_000);
+            }
+        }
+    }
+
+    public static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

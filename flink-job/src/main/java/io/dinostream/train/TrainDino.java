@@ -1,0 +1,138 @@
+package io.dinostream.train;
+
+import io.dinostream.augment.CropSet;
+import io.dinostream.types.StreamTypes;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The trainer operator (parallelism 1): crop sets in, {@link TrainingReport}s out, and
+ * {@link ModelSnapshot}s on the {@link #SNAPSHOTS} side output for the publisher. Its whole state —
+ * models, optimiser, center, step, RNG, waiting crop sets, offsets — is Flink operator state, so a
+ * restore from a checkpoint or savepoint resumes exactly. Metrics (loss, lr, weight decay, teacher
+ * momentum and temperature, teacher entropy, images/s, step, last snapshot step) appear on the
+ * operator in the Flink dashboard.
+ */
+public final class TrainDino extends AbstractStreamOperator<TrainingReport>
+        implements OneInputStreamOperator<CropSet, TrainingReport>, BoundedOneInput {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(TrainDino.class);
+
+    public static final OutputTag<ModelSnapshot> SNAPSHOTS =
+            new OutputTag<>("model-snapshots", StreamTypes.MODEL_SNAPSHOT);
+
+    private final TrainerConfig config;
+    private final StreamingTrainer.Policy policy;
+
+    private transient StreamingTrainer trainer;
+    private transient ListState<byte[]> state;
+    private transient volatile TrainingReport last;
+    private transient volatile double imagesPerSecond;
+    private transient long windowStartNanos;
+    private transient long windowStartImages;
+
+    public TrainDino(TrainerConfig config, StreamingTrainer.Policy policy) {
+        this.config = config;
+        this.policy = policy;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        state = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("dino-trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        trainer = new StreamingTrainer(config, policy);
+        if (context.isRestored()) {
+            for (byte[] saved : state.get()) {
+                trainer.loadState(saved);
+                LOG.info("restored DINO trainer at step {} ({} images seen, {} crop sets waiting)",
+                        trainer.trainer().stepCount(), trainer.trainer().imagesSeen(), trainer.pendingCount());
+            }
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        MetricGroup m = getMetricGroup();
+        gauge(m, "loss", () -> last == null ? Double.NaN : last.loss());
+        gauge(m, "lr", () -> last == null ? Double.NaN : last.lr());
+        gauge(m, "weightDecay", () -> last == null ? Double.NaN : last.weightDecay());
+        gauge(m, "teacherMomentum", () -> last == null ? Double.NaN : last.teacherMomentum());
+        gauge(m, "teacherTemp", () -> last == null ? Double.NaN : last.teacherTemp());
+        gauge(m, "teacherEntropy", () -> last == null ? Double.NaN : last.teacherEntropy());
+        gauge(m, "teacherBatchEntropy", () -> last == null ? Double.NaN : last.teacherBatchEntropy());
+        gauge(m, "imagesPerSecond", () -> imagesPerSecond);
+        m.gauge("step", (Gauge<Long>) () -> trainer.trainer().stepCount());
+        m.gauge("imagesSeen", (Gauge<Long>) () -> trainer.trainer().imagesSeen());
+        m.gauge("nonFiniteSteps", (Gauge<Long>) () -> trainer.trainer().nonFiniteSteps());
+        m.gauge("lastSnapshotStep", (Gauge<Long>) () -> trainer.lastSnapshotStep());
+        windowStartNanos = System.nanoTime();
+        windowStartImages = trainer.trainer().imagesSeen();
+    }
+
+    private static void gauge(MetricGroup group, String name, Supplier<Double> value) {
+        group.gauge(name, (Gauge<Double>) value::get);
+    }
+
+    @Override
+    public void processElement(StreamRecord<CropSet> element) {
+        trainer.accept(element.getValue(), this::report, this::emitSnapshot);
+    }
+
+    @Override
+    public void endInput() {
+        trainer.endOfInput(this::report, this::emitSnapshot);
+    }
+
+    private void report(TrainingReport report) {
+        last = report;
+        long now = System.nanoTime();
+        double elapsed = (now - windowStartNanos) / 1e9;
+        if (elapsed >= 5) {
+            imagesPerSecond = (report.imagesSeen() - windowStartImages) / elapsed;
+            windowStartNanos = now;
+            windowStartImages = report.imagesSeen();
+        }
+        if (!report.applied()) {
+            LOG.warn("step {}: loss is not finite ({}), the model was not updated ({} such steps so far)",
+                    report.step(), report.loss(), report.nonFiniteSteps());
+        }
+        output.collect(new StreamRecord<>(report));
+    }
+
+    private void emitSnapshot(ModelSnapshot snapshot) {
+        LOG.info("snapshot of step {} ({} images seen) goes to the publisher", snapshot.step(), snapshot.imagesSeen());
+        output.collect(SNAPSHOTS, new StreamRecord<>(snapshot));
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        state.update(List.of(trainer.saveState()));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (trainer != null) {
+            trainer.close();
+        }
+        super.close();
+    }
+}

@@ -1,0 +1,305 @@
+package io.dinostream.types;
+
+import io.dinostream.augment.CropSet;
+import io.dinostream.augment.RgbImage;
+import io.dinostream.ingest.DecodedImage;
+import io.dinostream.ingest.RawRecord;
+import io.dinostream.ingest.SourcePosition;
+import io.dinostream.proto.DeadLetter;
+import io.dinostream.train.ModelSnapshot;
+import io.dinostream.train.TrainingReport;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Flink type information for every value that crosses an operator boundary in the job, each with
+ * a field-by-field serializer (no Kryo). Views stay 8-bit: a 32 px view is 3 KiB on the wire.
+ */
+public final class StreamTypes {
+
+    public static final TypeInformation<RawRecord> RAW_RECORD =
+            new ValueTypeInfo<>(RawRecord.class, RawRecordSerializer::new);
+    public static final TypeInformation<DecodedImage> DECODED_IMAGE =
+            new ValueTypeInfo<>(DecodedImage.class, DecodedImageSerializer::new);
+    public static final TypeInformation<CropSet> CROP_SET =
+            new ValueTypeInfo<>(CropSet.class, CropSetSerializer::new);
+    public static final TypeInformation<TrainingReport> TRAINING_REPORT =
+            new ValueTypeInfo<>(TrainingReport.class, TrainingReportSerializer::new);
+    public static final TypeInformation<ModelSnapshot> MODEL_SNAPSHOT =
+            new ValueTypeInfo<>(ModelSnapshot.class, ModelSnapshotSerializer::new);
+    public static final TypeInformation<DeadLetter> DEAD_LETTER =
+            new ValueTypeInfo<>(DeadLetter.class, DeadLetterSerializer::new);
+
+    private StreamTypes() {}
+
+    static void writePosition(SourcePosition p, DataOutputView out) throws IOException {
+        out.writeBoolean(p != null);
+        if (p != null) {
+            out.writeUTF(p.topic());
+            out.writeInt(p.partition());
+            out.writeLong(p.offset());
+        }
+    }
+
+    static SourcePosition readPosition(DataInputView in) throws IOException {
+        return in.readBoolean() ? new SourcePosition(in.readUTF(), in.readInt(), in.readLong()) : null;
+    }
+
+    static void writeImage(RgbImage image, DataOutputView out) throws IOException {
+        out.writeInt(image.width());
+        out.writeInt(image.height());
+        byte[] bytes = new byte[image.byteSize()];
+        image.copyTo(bytes, 0);
+        out.write(bytes);
+    }
+
+    static RgbImage readImage(DataInputView in) throws IOException {
+        int w = in.readInt();
+        int h = in.readInt();
+        byte[] bytes = new byte[w * h * 3];
+        in.readFully(bytes);
+        return new RgbImage(w, h, bytes);
+    }
+
+    static void writeImages(List<RgbImage> images, DataOutputView out) throws IOException {
+        out.writeInt(images.size());
+        for (RgbImage image : images) {
+            writeImage(image, out);
+        }
+    }
+
+    static List<RgbImage> readImages(DataInputView in) throws IOException {
+        int n = in.readInt();
+        List<RgbImage> images = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            images.add(readImage(in));
+        }
+        return images;
+    }
+
+    /** Serializer of {@link RawRecord}. */
+    public static final class RawRecordSerializer extends ValueSerializer<RawRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void write(RawRecord r, DataOutputView out) throws IOException {
+            out.writeBoolean(r.key() != null);
+            if (r.key() != null) {
+                writeBytes(r.key(), out);
+            }
+            writeBytes(r.value() == null ? new byte[0] : r.value(), out);
+            out.writeUTF(r.topic());
+            out.writeInt(r.partition());
+            out.writeLong(r.offset());
+            out.writeLong(r.timestamp());
+        }
+
+        @Override
+        protected RawRecord read(DataInputView in) throws IOException {
+            byte[] key = in.readBoolean() ? readBytes(in) : null;
+            return new RawRecord(key, readBytes(in), in.readUTF(), in.readInt(), in.readLong(), in.readLong());
+        }
+
+        @Override
+        public TypeSerializerSnapshot<RawRecord> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        /** Format version 1. */
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<RawRecord> {
+            public Snapshot() {
+                super(RawRecordSerializer::new);
+            }
+        }
+    }
+
+    /** Serializer of {@link DecodedImage}. */
+    public static final class DecodedImageSerializer extends ValueSerializer<DecodedImage> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void write(DecodedImage d, DataOutputView out) throws IOException {
+            out.writeUTF(d.id());
+            writePosition(d.position(), out);
+            writeImage(d.image(), out);
+        }
+
+        @Override
+        protected DecodedImage read(DataInputView in) throws IOException {
+            return new DecodedImage(in.readUTF(), readPosition(in), readImage(in));
+        }
+
+        @Override
+        public TypeSerializerSnapshot<DecodedImage> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        /** Format version 1. */
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<DecodedImage> {
+            public Snapshot() {
+                super(DecodedImageSerializer::new);
+            }
+        }
+    }
+
+    /** Serializer of {@link CropSet}: 8-bit views, never floats. */
+    public static final class CropSetSerializer extends ValueSerializer<CropSet> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void write(CropSet c, DataOutputView out) throws IOException {
+            out.writeUTF(c.sourceId());
+            writePosition(c.position(), out);
+            writeImages(c.globalViews(), out);
+            writeImages(c.localViews(), out);
+        }
+
+        @Override
+        protected CropSet read(DataInputView in) throws IOException {
+            String id = in.readUTF();
+            SourcePosition position = readPosition(in);
+            return new CropSet(id, position, readImages(in), readImages(in));
+        }
+
+        @Override
+        public TypeSerializerSnapshot<CropSet> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        /** Format version 1. */
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<CropSet> {
+            public Snapshot() {
+                super(CropSetSerializer::new);
+            }
+        }
+    }
+
+    /** Serializer of {@link TrainingReport}. */
+    public static final class TrainingReportSerializer extends ValueSerializer<TrainingReport> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void write(TrainingReport r, DataOutputView out) throws IOException {
+            out.writeLong(r.step());
+            out.writeBoolean(r.applied());
+            for (double d : new double[] {r.loss(), r.lr(), r.weightDecay(), r.teacherMomentum(),
+                    r.teacherTemp(), r.teacherEntropy(), r.teacherBatchEntropy()}) {
+                out.writeDouble(d);
+            }
+            out.writeInt(r.batchSize());
+            out.writeLong(r.imagesSeen());
+            out.writeLong(r.nonFiniteSteps());
+            out.writeDouble(r.seconds());
+        }
+
+        @Override
+        protected TrainingReport read(DataInputView in) throws IOException {
+            return new TrainingReport(in.readLong(), in.readBoolean(), in.readDouble(), in.readDouble(),
+                    in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(),
+                    in.readInt(), in.readLong(), in.readLong(), in.readDouble());
+        }
+
+        @Override
+        public TypeSerializerSnapshot<TrainingReport> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        /** Format version 1. */
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<TrainingReport> {
+            public Snapshot() {
+                super(TrainingReportSerializer::new);
+            }
+        }
+    }
+
+    /** Serializer of {@link ModelSnapshot}. */
+    public static final class ModelSnapshotSerializer extends ValueSerializer<ModelSnapshot> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void write(ModelSnapshot s, DataOutputView out) throws IOException {
+            out.writeLong(s.step());
+            out.writeLong(s.imagesSeen());
+            out.writeLong(s.createdAtMillis());
+            writeBytes(s.teacher(), out);
+            writeBytes(s.student(), out);
+            out.writeInt(s.metrics().size());
+            for (Map.Entry<String, Double> e : s.metrics().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeDouble(e.getValue());
+            }
+            out.writeInt(s.kafkaOffsets().size());
+            for (Map.Entry<String, Long> e : s.kafkaOffsets().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(e.getValue());
+            }
+            out.writeBoolean(s.isFinal());
+        }
+
+        @Override
+        protected ModelSnapshot read(DataInputView in) throws IOException {
+            long step = in.readLong();
+            long images = in.readLong();
+            long created = in.readLong();
+            byte[] teacher = readBytes(in);
+            byte[] student = readBytes(in);
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                metrics.put(in.readUTF(), in.readDouble());
+            }
+            Map<String, Long> offsets = new LinkedHashMap<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                offsets.put(in.readUTF(), in.readLong());
+            }
+            return new ModelSnapshot(step, images, created, teacher, student, metrics, offsets, in.readBoolean());
+        }
+
+        @Override
+        public TypeSerializerSnapshot<ModelSnapshot> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        /** Format version 1. */
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<ModelSnapshot> {
+            public Snapshot() {
+                super(ModelSnapshotSerializer::new);
+            }
+        }
+    }
+
+    /** Serializer of {@link DeadLetter}: its protobuf bytes. */
+    public static final class DeadLetterSerializer extends ValueSerializer<DeadLetter> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void write(DeadLetter d, DataOutputView out) throws IOException {
+            writeBytes(d.toByteArray(), out);
+        }
+
+        @Override
+        protected DeadLetter read(DataInputView in) throws IOException {
+            return DeadLetter.parseFrom(readBytes(in));
+        }
+
+        @Override
+        public TypeSerializerSnapshot<DeadLetter> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        /** Format version 1. */
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<DeadLetter> {
+            public Snapshot() {
+                super(DeadLetterSerializer::new);
+            }
+        }
+    }
+}

@@ -1,0 +1,336 @@
+package io.dinostream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
+import io.dinostream.config.JobConfig;
+import io.dinostream.ingest.DecoderFixtures;
+import io.dinostream.ingest.ImageEncoding;
+import io.dinostream.local.EmbeddedKafka;
+import io.dinostream.local.EmbeddedS3;
+import io.dinostream.local.SyntheticSource;
+import io.dinostream.model.ParameterFactory;
+import io.dinostream.proto.DeadLetter;
+import io.dinostream.proto.ImageEvent;
+import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.ObjectStore;
+import io.dinostream.publish.S3ObjectStore;
+import io.dinostream.publish.Safetensors;
+import io.dinostream.train.ModelSnapshot;
+import io.dinostream.train.TrainingReport;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole job on a Flink MiniCluster against an embedded Kafka broker and an embedded S3
+ * server: a bounded topic of good and corrupt events in, checkpoints and dead letters out.
+ */
+class StreamingJobTest {
+
+    private static final int GOOD = 160;
+    private static final int BATCH = 16;
+
+    @TempDir
+    static Path dir;
+    static EmbeddedKafka kafka;
+    static EmbeddedS3 s3;
+    static Map<String, DeadLetter.Reason> corrupt = new HashMap<>();
+
+    @BeforeAll
+    static void startServicesAndProduce() throws Exception {
+        kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+        s3 = EmbeddedS3.start(dir);
+        kafka.createTopic("images", 1);
+        kafka.createTopic("dead", 1);
+        byte[] jpeg = ImageEncoding.jpeg(DecoderFixtures.noise(64, 48, 3), 0.9f);
+        corrupt.put("bad-protobuf-1", DeadLetter.Reason.MALFORMED_EVENT);
+        corrupt.put("bad-protobuf-2", DeadLetter.Reason.MALFORMED_EVENT);
+        corrupt.put("truncated-jpeg", DeadLetter.Reason.UNDECODABLE_IMAGE);
+        corrupt.put("empty", DeadLetter.Reason.EMPTY_IMAGE);
+        corrupt.put("huge", DeadLetter.Reason.TOO_LARGE);
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+                SyntheticSource images = new SyntheticSource(24, 4, 7)) {
+            for (int i = 0; i < GOOD; i++) {
+                if (i == 10) {
+                    send(producer, "bad-protobuf-1", new byte[] {(byte) 0xFF, (byte) 0xFF, 0x01, 0x02, 0x03});
+                    send(producer, "truncated-jpeg", event("truncated-jpeg", ImageEvent.Encoding.JPEG,
+                            Arrays.copyOf(jpeg, jpeg.length / 2)));
+                }
+                if (i == 50) {
+                    send(producer, "empty", event("empty", ImageEvent.Encoding.PNG, new byte[0]));
+                    send(producer, "huge", event("huge", ImageEvent.Encoding.PNG, DecoderFixtures.pngClaiming(100_000, 100_000)));
+                }
+                if (i == 120) {
+                    send(producer, "bad-protobuf-2", "not a protobuf at all, just text".getBytes(StandardCharsets.UTF_8));
+                }
+                ImageEvent e = images.next();
+                send(producer, e.getId(), e.toByteArray());
+            }
+        }
+    }
+
+    @AfterAll
+    static void stopServices() throws Exception {
+        s3.close();
+        kafka.close();
+    }
+
+    @Test
+    void boundedRunTrainsPublishesCompleteCheckpointsAndDeadLettersEveryCorruptEvent() throws Exception {
+        JobConfig config = config("run1");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+        DinoStreamJob.configure(env, config);
+        DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
+        env.execute("StreamingJobTest");
+
+        try (ObjectStore store = new S3ObjectStore(s3.settings("ckpt", "run1"))) {
+            List<String> manifests = store.list("").stream().filter(k -> k.endsWith("manifest.json")).toList();
+            assertEquals(List.of("step-000000000004/manifest.json", "step-000000000008/manifest.json",
+                    "step-000000000010/manifest.json"), manifests, "checkpoints every 4 steps and at the end");
+            for (String key : manifests) {
+                JsonObject manifest = json(store.get(key).orElseThrow());
+                String folder = key.substring(0, key.length() - "manifest.json".length());
+                JsonObject files = manifest.getAsJsonObject("files");
+                assertEquals(2, files.size());
+                for (String name : files.keySet()) {
+                    byte[] data = store.get(folder + name).orElseThrow();
+                    JsonObject info = files.getAsJsonObject(name);
+                    assertEquals(info.get("size").getAsLong(), data.length, folder + name + " size");
+                    assertEquals(info.get("sha256").getAsString(), CheckpointPublisher.sha256(data), folder + name + " sha256");
+                    assertTensorsMatchTheModel(config, Safetensors.read(data), folder + name);
+                }
+                assertTrue(manifest.getAsJsonObject("config").has("model.backbone"));
+                assertEquals("***", manifest.getAsJsonObject("config").get("s3.secret-key").getAsString(),
+                        "secrets never reach a manifest");
+            }
+            JsonObject latest = json(store.get(CheckpointPublisher.LATEST).orElseThrow());
+            assertEquals(10, latest.get("step").getAsLong());
+            assertEquals("step-000000000010/manifest.json", latest.get("manifest").getAsString());
+            JsonObject last = json(store.get("step-000000000010/manifest.json").orElseThrow());
+            long trained = last.get("images_seen").getAsLong();
+
+            Map<String, DeadLetter> letters = deadLetters(corrupt.size());
+            assertEquals(corrupt.keySet(), letters.keySet());
+            letters.forEach((key, letter) -> {
+                assertEquals(corrupt.get(key), letter.getReason(), key + ": " + letter.getMessage());
+                assertEquals("images", letter.getTopic());
+                assertTrue(!letter.getMessage().isBlank());
+            });
+            assertEquals(GOOD, trained, "every good image is trained on");
+            assertEquals(GOOD + corrupt.size(), trained + letters.size(), "produced = trained-on + dead-lettered");
+            assertEquals(GOOD + corrupt.size() - 1, last.getAsJsonObject("kafka_offsets").get("images/0").getAsLong(),
+                    "the manifest records the last offset trained on (the topic's last record is a good image)");
+        }
+    }
+
+    /** Fails the first time it is handed the snapshot of step 8, after checkpoints have completed. */
+    static final class FailOnceAtStep8 implements Sink<ModelSnapshot> {
+        private static final long serialVersionUID = 1L;
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        private final Sink<ModelSnapshot> delegate;
+
+        FailOnceAtStep8(Sink<ModelSnapshot> delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public SinkWriter<ModelSnapshot> createWriter(WriterInitContext context) throws java.io.IOException {
+            SinkWriter<ModelSnapshot> writer = delegate.createWriter(context);
+            return new SinkWriter<>() {
+                @Override
+                public void write(ModelSnapshot s, Context ctx) throws java.io.IOException, InterruptedException {
+                    if (s.step() == 8 && FAILED.compareAndSet(false, true)) {
+                        throw new java.io.IOException("injected failure at step 8");
+                    }
+                    writer.write(s, ctx);
+                }
+
+                @Override
+                public void flush(boolean endOfInput) throws java.io.IOException, InterruptedException {
+                    writer.flush(endOfInput);
+                }
+
+                @Override
+                public void close() throws Exception {
+                    writer.close();
+                }
+            };
+        }
+    }
+
+    /** Keeps every training report, across restarts, in this JVM. */
+    static final class CollectReports implements Sink<TrainingReport> {
+        private static final long serialVersionUID = 1L;
+        static final List<TrainingReport> REPORTS = new CopyOnWriteArrayList<>();
+
+        @Override
+        public SinkWriter<TrainingReport> createWriter(WriterInitContext context) {
+            return new SinkWriter<>() {
+                @Override
+                public void write(TrainingReport r, Context ctx) {
+                    REPORTS.add(r);
+                }
+
+                @Override
+                public void flush(boolean endOfInput) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+
+    @Test
+    void aFailureAfterACheckpointResumesAtTheSavedStepAndEndsBitIdentical() throws Exception {
+        JobConfig clean = config("clean");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+        DinoStreamJob.configure(env, clean);
+        DinoStreamJob.build(env, clean, DinoStreamJob.kafkaEnds(clean));
+        env.execute("StreamingJobTest clean");
+
+        JobConfig failing = config("restored").with(Map.of("flink.checkpoint-interval-ms", "200"));
+        Configuration flink = new Configuration();
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.createLocalEnvironment(1, flink);
+        DinoStreamJob.configure(env2, failing);
+        DinoStreamJob.Ends ends = DinoStreamJob.kafkaEnds(failing);
+        DinoStreamJob.build(env2, failing, new DinoStreamJob.Ends(ends.events(), ends.deadLetters(),
+                new FailOnceAtStep8(ends.checkpoints()), new CollectReports()));
+        env2.execute("StreamingJobTest restored");
+
+        assertTrue(FailOnceAtStep8.FAILED.get(), "the failure was injected");
+        List<Long> steps = CollectReports.REPORTS.stream().map(TrainingReport::step).toList();
+        int restart = -1;
+        for (int i = 1; i < steps.size(); i++) {
+            if (steps.get(i) <= steps.get(i - 1)) {
+                restart = i;
+            }
+        }
+        assertTrue(restart > 0, "training restarted after the failure: " + steps);
+        assertTrue(steps.get(restart) > 0, "resumed from a checkpoint, not from scratch: " + steps);
+        assertEquals(9L, steps.get(steps.size() - 1), "finished all steps: " + steps);
+        try (ObjectStore a = new S3ObjectStore(s3.settings("ckpt", "clean"));
+                ObjectStore b = new S3ObjectStore(s3.settings("ckpt", "restored"))) {
+            for (String file : List.of("teacher.safetensors", "student.safetensors")) {
+                byte[] expected = a.get("step-000000000010/" + file).orElseThrow();
+                byte[] actual = b.get("step-000000000010/" + file).orElseThrow();
+                assertTrue(Arrays.equals(expected, actual), file + " after a restore differs from the uninterrupted run");
+            }
+            assertEquals(json(a.get("step-000000000010/manifest.json").orElseThrow()).get("images_seen"),
+                    json(b.get("step-000000000010/manifest.json").orElseThrow()).get("images_seen"));
+        }
+    }
+
+    static JobConfig config(String prefix) {
+        Map<String, String> c = new HashMap<>();
+        c.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        c.put("kafka.topics", "images");
+        c.put("kafka.dead-letter-topic", "dead");
+        c.put("kafka.bounded", "true");
+        c.put("kafka.group-id", "it-" + prefix);
+        c.put("crops.global-size", "16");
+        c.put("crops.local-size", "8");
+        c.put("crops.local-count", "2");
+        c.put("model.width", "4");
+        c.put("model.out-dim", "32");
+        c.put("model.hidden-dim", "32");
+        c.put("model.bottleneck-dim", "16");
+        c.put("train.batch-size", Integer.toString(BATCH));
+        c.put("publish.every-steps", "4");
+        c.put("publish.every-seconds", "0");
+        c.put("publish.uri", "s3://ckpt/" + prefix);
+        c.put("s3.endpoint", s3.endpoint());
+        c.put("s3.access-key", s3.accessKey());
+        c.put("s3.secret-key", s3.secretKey());
+        c.put("flink.checkpoint-interval-ms", "0");
+        return JobConfig.of(c);
+    }
+
+    static void assertTensorsMatchTheModel(JobConfig config, Map<String, Safetensors.Tensor> tensors, String what) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, NDArray> expected =
+                    config.modelSpec().build(new ParameterFactory(manager, DataType.FLOAT32, 0)).stateDict();
+            assertEquals(List.copyOf(expected.keySet()), List.copyOf(tensors.keySet()), what + " tensor names");
+            expected.forEach((name, array) -> {
+                assertTrue(Arrays.equals(array.getShape().getShape(), tensors.get(name).shape()), what + " " + name);
+                assertEquals(array.getShape().size() * array.getDataType().getNumOfBytes(),
+                        tensors.get(name).data().length, what + " " + name + " bytes");
+            });
+        }
+    }
+
+    private static Map<String, DeadLetter> deadLetters(int expected) throws Exception {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-dead-letters");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        Map<String, DeadLetter> out = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            consumer.subscribe(List.of("dead"));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (out.size() < expected && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    out.put(new String(r.key(), StandardCharsets.UTF_8), DeadLetter.parseFrom(r.value()));
+                }
+            }
+            // nothing more arrives
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
+                out.put(new String(r.key(), StandardCharsets.UTF_8), DeadLetter.parseFrom(r.value()));
+            }
+        }
+        return out;
+    }
+
+    private static byte[] event(String id, ImageEvent.Encoding encoding, byte[] data) {
+        return ImageEvent.newBuilder().setId(id).setEncoding(encoding).setData(ByteString.copyFrom(data)).build().toByteArray();
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>("images", key.getBytes(StandardCharsets.UTF_8), value)).get();
+    }
+
+    private static JsonObject json(byte[] bytes) {
+        return JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8)).getAsJsonObject();
+    }
+}
