@@ -52,13 +52,13 @@ public final class Demo {
               --max-steps N      train N steps, publish a final checkpoint and exit (default: run until Ctrl-C)
               --workdir DIR      where everything goes: s3/ (checkpoints), kafka/, flink-checkpoints/ (default: dino-stream-work)
               --dataset SPEC     synthetic | idx:PATH (MNIST-format files, e.g. Fashion-MNIST) | folder:PATH (default: synthetic)
-              --rate N           images per second the producer sends, 0 for as fast as it can (default: 200)
-              --web-port N       Flink dashboard port (default: 8081)
+              --rate N           images per second the producer sends, 0 for as fast as it can (default: 100)
+              --web-port N       Flink dashboard port, 0 for any free one (default: 8081)
             Any job option (see --help-job) can be added too, e.g. --model.width 32.""";
 
     public static int run(List<String> args) throws Exception {
         Map<String, String> demo = new LinkedHashMap<>(Map.of(
-                "max-steps", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "200", "web-port", "8081"));
+                "max-steps", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "100", "web-port", "8081"));
         List<String> jobArgs = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -92,6 +92,11 @@ public final class Demo {
         long maxSteps = parseLong("max-steps", demo.get("max-steps"));
         double rate = Double.parseDouble(demo.get("rate"));
         int webPort = (int) parseLong("web-port", demo.get("web-port"));
+        if (webPort == 0) { // any free port, but one we can print
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+                webPort = probe.getLocalPort();
+            }
+        }
         Path workdir = Path.of(demo.get("workdir")).toAbsolutePath().normalize();
         Files.createDirectories(workdir);
 
