@@ -1,5 +1,7 @@
 package io.dinostream;
 
+import io.dinostream.config.Flags;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,30 +31,15 @@ public final class Cli {
 
     /** Parses args; returns false (after printing help) when --help was asked for. */
     public boolean parse(List<String> args) {
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--help") || arg.equals("-h")) {
-                System.out.println(help());
-                return false;
+        if (Flags.wantsHelp(args)) {
+            System.out.println(help());
+            return false;
+        }
+        for (Map.Entry<String, String> flag : Flags.parse(args).entrySet()) {
+            if (!declared.containsKey(flag.getKey())) {
+                throw new IllegalArgumentException("unknown option --" + flag.getKey() + "\n\n" + help());
             }
-            if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "'\n\n" + help());
-            }
-            String name = arg.substring(2);
-            String value;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            } else if (i + 1 < args.size()) {
-                value = args.get(++i);
-            } else {
-                throw new IllegalArgumentException("option --" + name + " needs a value");
-            }
-            if (!declared.containsKey(name)) {
-                throw new IllegalArgumentException("unknown option --" + name + "\n\n" + help());
-            }
-            values.put(name, value);
+            values.put(flag.getKey(), flag.getValue());
         }
         return true;
     }

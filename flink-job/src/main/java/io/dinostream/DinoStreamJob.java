@@ -13,7 +13,6 @@ import io.dinostream.proto.DeadLetter;
 import io.dinostream.publish.PublishCheckpoints;
 import io.dinostream.publish.S3Settings;
 import io.dinostream.train.ModelSnapshot;
-import io.dinostream.train.ProgressLog;
 import io.dinostream.train.StreamingTrainer;
 import io.dinostream.train.TrainDino;
 import io.dinostream.train.TrainingReport;
@@ -28,14 +27,15 @@ import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.util.List;
 
 /**
  * The DINO Stream job: Kafka → DecodeImage (bad input → dead-letter topic) → MultiCrop →
- * TrainDino (parallelism 1, all state in Flink) → PublishCheckpoints (its own task) and a
- * progress log. {@link #build} takes the ends as arguments, so tests and the demo run the very
+ * TrainDino (parallelism 1, all state in Flink) → PublishCheckpoints (its own task), with the
+ * training reports as a second output. {@link #build} takes the ends as arguments, so tests and the demo run the very
  * same graph with other ends; {@link #main} runs it against real Kafka and object storage, e.g.
  * with {@code flink run}.
  */
@@ -46,7 +46,7 @@ public final class DinoStreamJob {
             Source<RawRecord, ?, ?> events,
             Sink<DeadLetter> deadLetters,
             Sink<ModelSnapshot> checkpoints,
-            Sink<TrainingReport> progress) {}
+            Sink<TrainingReport> reports) {}
 
     private DinoStreamJob() {}
 
@@ -105,7 +105,7 @@ public final class DinoStreamJob {
                 .uid("train-dino")
                 .setParallelism(1)
                 .setMaxParallelism(1);
-        reports.sinkTo(ends.progress()).name("ProgressLog").uid("progress-log").setParallelism(1);
+        reports.sinkTo(ends.reports()).name("TrainingReports").uid("training-reports").setParallelism(1);
         reports.getSideOutput(TrainDino.SNAPSHOTS)
                 .sinkTo(ends.checkpoints())
                 .name("PublishCheckpoints")
@@ -140,8 +140,8 @@ public final class DinoStreamJob {
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setKafkaProducerConfig(producerProperties(config))
                 .build();
-        return new Ends(source.build(), deadLetters, checkpointSink(config),
-                new ProgressLog(10, config.getInt("model.out-dim")));
+        // Reports are logged and exposed as metrics by TrainDino; nothing else consumes them yet.
+        return new Ends(source.build(), deadLetters, checkpointSink(config), new DiscardingSink<>());
     }
 
     /** The publisher for the configured store. */

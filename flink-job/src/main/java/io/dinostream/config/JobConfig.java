@@ -11,7 +11,6 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,28 +110,11 @@ public final class JobConfig implements Serializable {
 
     /** Parses flags (and the --config file they name); null when --help was asked for. */
     public static JobConfig fromArgs(List<String> args) {
-        Map<String, String> flags = new LinkedHashMap<>();
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--help") || arg.equals("-h")) {
-                return null;
-            }
-            if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "': options look like --name value");
-            }
-            String name = arg.substring(2);
-            String value;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
-                value = args.get(++i);
-            } else {
-                throw new IllegalArgumentException("option --" + name + " needs a value");
-            }
-            flags.put(name, value);
-        }
+        return Flags.wantsHelp(args) ? null : fromFlags(Flags.parse(args));
+    }
+
+    /** A config from parsed flags over the --config file they name, over the defaults. */
+    public static JobConfig fromFlags(Map<String, String> flags) {
         Map<String, String> merged = new LinkedHashMap<>();
         String file = flags.get("config");
         if (file != null && !file.isBlank()) {
@@ -407,10 +389,15 @@ public final class JobConfig implements Serializable {
                 out.put(secret, "***");
             }
         }
-        kafkaProperties.forEach((k, v) -> out.put("kafka." + k,
-                Arrays.stream(new String[] {"password", "secret", "jaas", "key"}).anyMatch(k.toLowerCase(Locale.ROOT)::contains)
-                        ? "***" : v));
+        kafkaProperties.forEach((k, v) -> out.put("kafka." + k, holdsSecret(k) ? "***" : v));
         return out;
+    }
+
+    /** Kafka client properties whose values are secrets: passwords, JAAS configs, inline keys. */
+    private static boolean holdsSecret(String property) {
+        String p = property.toLowerCase(Locale.ROOT);
+        return p.contains("password") || p.contains("secret") || p.contains("jaas") || p.contains("token")
+                || p.endsWith(".key") || p.endsWith("keystore.certificate.chain");
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.dinostream.local;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.dinostream.DinoStreamJob;
+import io.dinostream.config.Flags;
 import io.dinostream.config.JobConfig;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointPublisher;
@@ -23,7 +24,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,36 +57,20 @@ public final class Demo {
             Any job option (see --help-job) can be added too, e.g. --model.width 32.""";
 
     public static int run(List<String> args) throws Exception {
+        if (args.contains("--help-job")) {
+            System.out.println(JobConfig.help());
+            return 0;
+        }
+        if (Flags.wantsHelp(args)) {
+            System.out.println(USAGE);
+            return 0;
+        }
         Map<String, String> demo = new LinkedHashMap<>(Map.of(
                 "max-steps", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "100", "web-port", "8081"));
-        List<String> jobArgs = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.equals("--help") || a.equals("-h")) {
-                System.out.println(USAGE);
-                return 0;
-            }
-            if (a.equals("--help-job")) {
-                System.out.println(JobConfig.help());
-                return 0;
-            }
-            String name = a.startsWith("--") ? a.substring(2) : a;
-            String value = null;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            }
-            if (demo.containsKey(name)) {
-                if (value == null) {
-                    if (i + 1 >= args.size()) {
-                        throw new IllegalArgumentException("option --" + name + " needs a value");
-                    }
-                    value = args.get(++i);
-                }
-                demo.put(name, value);
-            } else {
-                jobArgs.add(a);
+        Map<String, String> jobFlags = Flags.parse(args);
+        for (String name : demo.keySet()) {
+            if (jobFlags.containsKey(name)) {
+                demo.put(name, jobFlags.remove(name));
             }
         }
         long maxSteps = parseLong("max-steps", demo.get("max-steps"));
@@ -103,27 +87,18 @@ public final class Demo {
         long started = System.nanoTime();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(workdir.resolve("kafka"));
                 EmbeddedS3 s3 = EmbeddedS3.start(workdir)) {
-            Map<String, String> overrides = new LinkedHashMap<>();
-            overrides.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-            overrides.put("publish.uri", "s3://" + BUCKET + "/" + PREFIX);
-            overrides.put("s3.endpoint", s3.endpoint());
-            overrides.put("s3.access-key", s3.accessKey());
-            overrides.put("s3.secret-key", s3.secretKey());
-            overrides.put("train.max-steps", Long.toString(maxSteps));
-            overrides.put("publish.every-steps", "50");
-            overrides.put("flink.checkpoint-interval-ms", "10000");
-            JobConfig parsed = JobConfig.fromArgs(jobArgs);
-            if (parsed == null) {
-                System.out.println(JobConfig.help());
-                return 0;
-            }
-            Map<String, String> mine = new LinkedHashMap<>(overrides);
-            // flags the user gave win over the demo's choices
-            for (int i = 0; i < jobArgs.size(); i++) {
-                String n = jobArgs.get(i).substring(2).split("=", 2)[0];
-                mine.remove(n);
-            }
-            JobConfig config = parsed.with(mine);
+            // the demo's endpoints and cadence, under any job flag the user gave
+            Map<String, String> flags = new LinkedHashMap<>();
+            flags.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+            flags.put("publish.uri", "s3://" + BUCKET + "/" + PREFIX);
+            flags.put("s3.endpoint", s3.endpoint());
+            flags.put("s3.access-key", s3.accessKey());
+            flags.put("s3.secret-key", s3.secretKey());
+            flags.put("train.max-steps", Long.toString(maxSteps));
+            flags.put("publish.every-steps", "50");
+            flags.put("flink.checkpoint-interval-ms", "10000");
+            flags.putAll(jobFlags);
+            JobConfig config = JobConfig.fromFlags(flags);
             for (String topic : config.topics()) {
                 kafka.createTopic(topic, 1);
             }

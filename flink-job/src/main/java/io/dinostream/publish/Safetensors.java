@@ -84,11 +84,22 @@ public final class Safetensors {
 
     /** Parses a safetensors file; throws IllegalArgumentException when it is malformed. */
     public static Map<String, Tensor> read(byte[] file) {
+        try {
+            return parse(file);
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalArgumentException) {
+                throw e;
+            }
+            throw new IllegalArgumentException("malformed safetensors header: " + e, e);
+        }
+    }
+
+    private static Map<String, Tensor> parse(byte[] file) {
         if (file.length < 8) {
             throw new IllegalArgumentException("not a safetensors file: " + file.length + " bytes");
         }
         long headerLength = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (headerLength < 2 || 8 + headerLength > file.length) {
+        if (headerLength < 2 || headerLength > file.length - 8) { // not 8 + headerLength: it can overflow
             throw new IllegalArgumentException("safetensors header length " + headerLength + " does not fit a "
                     + file.length + "-byte file");
         }
@@ -109,7 +120,7 @@ public final class Safetensors {
             JsonArray offsets = t.getAsJsonArray("data_offsets");
             long begin = offsets.get(0).getAsLong();
             long end = offsets.get(1).getAsLong();
-            if (begin < 0 || end < begin || dataStart + end > file.length) {
+            if (begin < 0 || end < begin || end > file.length - dataStart) { // not dataStart + end: it can overflow
                 throw new IllegalArgumentException("tensor " + e.getKey() + " lies outside the file");
             }
             byte[] data = new byte[(int) (end - begin)];

@@ -26,13 +26,15 @@ import java.util.function.Supplier;
  * models, optimiser, center, step, RNG, waiting crop sets, offsets — is Flink operator state, so a
  * restore from a checkpoint or savepoint resumes exactly. Metrics (loss, lr, weight decay, teacher
  * momentum and temperature, teacher entropy, images/s, step, last snapshot step) appear on the
- * operator in the Flink dashboard.
+ * operator in the Flink dashboard, and a progress line goes to the log every 10 s.
  */
 public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         implements OneInputStreamOperator<CropSet, TrainingReport>, BoundedOneInput {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(TrainDino.class);
+    private static final Logger PROGRESS = LoggerFactory.getLogger("io.dinostream.progress");
+    private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
 
     public static final OutputTag<ModelSnapshot> SNAPSHOTS =
             new OutputTag<>("model-snapshots", StreamTypes.MODEL_SNAPSHOT);
@@ -46,6 +48,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     private transient volatile double imagesPerSecond;
     private transient long windowStartNanos;
     private transient long windowStartImages;
+    private transient long lastProgressNanos;
 
     public TrainDino(TrainerConfig config, StreamingTrainer.Policy policy) {
         this.config = config;
@@ -85,6 +88,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         m.gauge("lastSnapshotStep", (Gauge<Long>) () -> trainer.lastSnapshotStep());
         windowStartNanos = System.nanoTime();
         windowStartImages = trainer.trainer().imagesSeen();
+        lastProgressNanos = windowStartNanos;
     }
 
     private static void gauge(MetricGroup group, String name, Supplier<Double> value) {
@@ -105,7 +109,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         last = report;
         long now = System.nanoTime();
         double elapsed = (now - windowStartNanos) / 1e9;
-        if (elapsed >= 5) {
+        if (elapsed >= 5 || imagesPerSecond == 0) {
             imagesPerSecond = (report.imagesSeen() - windowStartImages) / elapsed;
             windowStartNanos = now;
             windowStartImages = report.imagesSeen();
@@ -114,12 +118,26 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
             LOG.warn("step {}: loss is not finite ({}), the model was not updated ({} such steps so far)",
                     report.step(), report.loss(), report.nonFiniteSteps());
         }
+        if (now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
+            lastProgressNanos = now;
+            PROGRESS.info(progressLine(report, imagesPerSecond, trainer.lastSnapshotStep(),
+                    config.model().outDim()));
+        }
         output.collect(new StreamRecord<>(report));
     }
 
     private void emitSnapshot(ModelSnapshot snapshot) {
         LOG.info("snapshot of step {} ({} images seen) goes to the publisher", snapshot.step(), snapshot.imagesSeen());
         output.collect(SNAPSHOTS, new StreamRecord<>(snapshot));
+    }
+
+    /** The progress line: step, loss, lr, teacher entropy against ln K, images/s, last snapshot. */
+    public static String progressLine(TrainingReport r, double imagesPerSecond, long lastSnapshotStep, int prototypes) {
+        return String.format(
+                "step %d  loss %.4f  lr %.2e  teacher entropy %.2f / ln K %.2f  %.1f images/s  last checkpoint %s  (%d images seen%s)",
+                r.step() + 1, r.loss(), r.lr(), r.teacherEntropy(), Math.log(prototypes), imagesPerSecond,
+                lastSnapshotStep < 0 ? "none yet" : "step " + lastSnapshotStep, r.imagesSeen(),
+                r.nonFiniteSteps() > 0 ? ", " + r.nonFiniteSteps() + " non-finite steps skipped" : "");
     }
 
     @Override
