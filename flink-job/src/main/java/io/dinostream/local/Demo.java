@@ -12,7 +12,9 @@ import io.dinostream.publish.S3ObjectStore;
 import io.dinostream.publish.S3Settings;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -113,7 +115,17 @@ public final class Demo {
 
             Configuration flink = new Configuration();
             flink.set(RestOptions.PORT, webPort);
-            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, workdir.resolve("flink-checkpoints").toUri().toString());
+            Path checkpoints = workdir.resolve("flink-checkpoints");
+            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+            // Keep checkpoints when the demo stops, and resume from the newest one on the next run in
+            // the same workdir: the trainer continues at its saved step, the source at its offsets.
+            flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                    ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+            Optional<Path> resume = newestCheckpoint(checkpoints);
+            if (resume.isPresent()) {
+                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resume.get().toUri().toString());
+                System.out.println("resuming from " + resume.get() + " (delete " + workdir + " to start over)");
+            }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             DinoStreamJob.configure(env, config);
             DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
@@ -155,6 +167,16 @@ public final class Demo {
                     s3.root().resolve(BUCKET).resolve(PREFIX));
         }
         return 0;
+    }
+
+    /** The newest completed Flink checkpoint (a chk-N folder with its _metadata) under dir. */
+    static Optional<Path> newestCheckpoint(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (var files = Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals("_metadata"))) {
+            return files.max(java.util.Comparator.comparing(p -> p.toFile().lastModified())).map(Path::getParent);
+        }
     }
 
     private static long latestStep(ObjectStore store) {
