@@ -20,6 +20,8 @@ import io.dinostream.types.StreamTypes;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -69,10 +71,25 @@ public final class DinoStreamJob {
         env.execute("DINO Stream");
     }
 
-    /** Checkpointing and parallelism from the config. */
+    /**
+     * Checkpointing and parallelism from the config. The trainer's state (models and optimiser
+     * moments, megabytes) does not fit Flink's in-memory checkpoint storage, so checkpointing needs
+     * a directory: {@code --flink.checkpoint-dir} or the cluster's own.
+     */
     public static void configure(StreamExecutionEnvironment env, JobConfig config) {
         long interval = config.getLong("flink.checkpoint-interval-ms");
         if (interval > 0) {
+            String dir = config.get("flink.checkpoint-dir");
+            if (!dir.isBlank()) {
+                Configuration storage = new Configuration();
+                storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
+                env.configure(storage);
+            } else if (env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isEmpty()) {
+                throw new IllegalArgumentException("checkpoints need durable storage: the trainer's state does not fit"
+                        + " Flink's in-memory checkpoint storage. Set --flink.checkpoint-dir (e.g."
+                        + " file:///var/lib/dino-stream/checkpoints) or execution.checkpointing.dir in the Flink"
+                        + " configuration, or turn checkpoints off with --flink.checkpoint-interval-ms 0");
+            }
             env.enableCheckpointing(interval);
         }
         env.setParallelism(config.getInt("flink.parallelism"));

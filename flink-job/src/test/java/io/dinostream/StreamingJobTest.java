@@ -225,7 +225,8 @@ class StreamingJobTest {
         DinoStreamJob.build(env, clean, DinoStreamJob.kafkaEnds(clean));
         env.execute("StreamingJobTest clean");
 
-        JobConfig failing = config("restored").with(Map.of("flink.checkpoint-interval-ms", "200"));
+        JobConfig failing = config("restored").with(Map.of("flink.checkpoint-interval-ms", "200",
+                "flink.checkpoint-dir", dir.resolve("flink-checkpoints").toUri().toString()));
         Configuration flink = new Configuration();
         flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
@@ -258,6 +259,14 @@ class StreamingJobTest {
             assertEquals(json(a.get("step-000000000010/manifest.json").orElseThrow()).get("images_seen"),
                     json(b.get("step-000000000010/manifest.json").orElseThrow()).get("images_seen"));
         }
+    }
+
+    @Test
+    void checkpointingWithoutDurableStorageIsRefusedWithAClearMessage() {
+        JobConfig config = config("no-storage").with(Map.of("flink.checkpoint-interval-ms", "1000"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> DinoStreamJob.configure(StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration()), config));
+        assertTrue(e.getMessage().contains("--flink.checkpoint-dir"), e.getMessage());
     }
 
     static JobConfig config(String prefix) {

@@ -94,6 +94,7 @@ public final class JobConfig implements Serializable {
         option("s3.access-key", "", "S3 access key (default: env AWS_ACCESS_KEY_ID)");
         option("s3.secret-key", "", "S3 secret key (default: env AWS_SECRET_ACCESS_KEY)");
         option("flink.checkpoint-interval-ms", "30000", "Flink checkpoint interval (0: off)");
+        option("flink.checkpoint-dir", "", "durable checkpoint storage, e.g. file:///var/lib/dino/checkpoints (empty: the cluster's execution.checkpointing.dir)");
         option("flink.parallelism", "1", "default parallelism of the stateless operators");
     }
 
