@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * models, optimiser, center, step, RNG, waiting crop sets, offsets — is Flink operator state, so a
  * restore from a checkpoint or savepoint resumes exactly. Metrics (loss, lr, weight decay, teacher
  * momentum and temperature, teacher entropy, images/s, step, last snapshot step) appear on the
- * operator in the Flink dashboard, and a progress line goes to the log every 10 s.
+ * operator in the Flink dashboard, and a progress line goes to the log every 10 s. A
+ * {@link CollapseGuard} sets the {@code collapse} gauge and warns when the targets collapse.
  */
 public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         implements OneInputStreamOperator<CropSet, TrainingReport>, BoundedOneInput {
@@ -35,6 +36,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     private static final Logger LOG = LoggerFactory.getLogger(TrainDino.class);
     private static final Logger PROGRESS = LoggerFactory.getLogger("io.dinostream.progress");
     private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
+    private static final long COLLAPSE_WARNING_INTERVAL_NANOS = 300_000_000_000L;
 
     public static final OutputTag<ModelSnapshot> SNAPSHOTS =
             new OutputTag<>("model-snapshots", StreamTypes.MODEL_SNAPSHOT);
@@ -49,6 +51,9 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     private transient long windowStartNanos;
     private transient long windowStartImages;
     private transient long lastProgressNanos;
+    private transient CollapseGuard guard;
+    private transient CollapseGuard.Status collapse;
+    private transient long lastCollapseWarningNanos;
 
     public TrainDino(TrainerConfig config, StreamingTrainer.Policy policy) {
         this.config = config;
@@ -89,6 +94,9 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         windowStartNanos = System.nanoTime();
         windowStartImages = trainer.trainer().imagesSeen();
         lastProgressNanos = windowStartNanos;
+        guard = new CollapseGuard(config.model().outDim(), 20);
+        collapse = CollapseGuard.Status.HEALTHY;
+        m.gauge("collapse", (Gauge<Integer>) () -> collapse.code());
     }
 
     private static void gauge(MetricGroup group, String name, Supplier<Double> value) {
@@ -118,10 +126,19 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
             LOG.warn("step {}: loss is not finite ({}), the model was not updated ({} such steps so far)",
                     report.step(), report.loss(), report.nonFiniteSteps());
         }
+        CollapseGuard.Status status = guard.update(report);
+        if (status != CollapseGuard.Status.HEALTHY
+                && (status != collapse || now - lastCollapseWarningNanos >= COLLAPSE_WARNING_INTERVAL_NANOS)) {
+            LOG.warn("step {}: {}", report.step() + 1, guard.explain());
+            lastCollapseWarningNanos = now;
+        } else if (status == CollapseGuard.Status.HEALTHY && collapse != CollapseGuard.Status.HEALTHY) {
+            LOG.info("step {}: teacher targets are healthy again", report.step() + 1);
+        }
+        collapse = status;
         if (now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
             lastProgressNanos = now;
-            PROGRESS.info(progressLine(report, imagesPerSecond, trainer.lastSnapshotStep(),
-                    config.model().outDim()));
+            PROGRESS.info(progressLine(report, imagesPerSecond, trainer.lastSnapshotStep(), config.model().outDim())
+                    + (status == CollapseGuard.Status.HEALTHY ? "" : "  COLLAPSE: " + status));
         }
         output.collect(new StreamRecord<>(report));
     }

@@ -1,0 +1,102 @@
+package io.dinostream.train;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Watches training reports for DINO's two collapses (Caron et al. 2021, sec. 5.3 and Fig. 7):
+ * <ul>
+ *   <li>{@link Status#ONE_PROTOTYPE}: sharpening wins — (nearly) every image's target puts its mass
+ *       on the same prototype, so the entropy of the batch-mean target nears 0;
+ *   <li>{@link Status#UNIFORM}: centering wins — every target is (nearly) uniform over the K
+ *       prototypes, its entropy nears ln K and the loss sits at ln K. The most common failure
+ *       users of DINO report, and what the paper's recipe does on small images and CPUs here.
+ * </ul>
+ * Decisions use the mean over the last {@code window} applied steps, so one odd batch does not
+ * raise an alarm.
+ */
+public final class CollapseGuard {
+
+    /** What the recent steps look like. */
+    public enum Status {
+        HEALTHY,
+        ONE_PROTOTYPE,
+        UNIFORM;
+
+        /** Gauge value: 0 healthy, 1 one prototype, 2 uniform. */
+        public int code() {
+            return ordinal();
+        }
+    }
+
+    /** Fraction of ln K under which the batch-mean target entropy means one prototype wins. */
+    public static final double ONE_PROTOTYPE_BELOW = 0.1;
+    /** Fraction of ln K over which the per-image target entropy means targets are uniform. */
+    public static final double UNIFORM_ABOVE = 0.95;
+    /** Relative distance to ln K within which the loss counts as pinned there. */
+    public static final double LOSS_AT_LN_K_WITHIN = 0.01;
+
+    private final double lnK;
+    private final int window;
+    private final Deque<TrainingReport> recent = new ArrayDeque<>();
+
+    public CollapseGuard(int prototypes, int window) {
+        if (prototypes < 2 || window < 1) {
+            throw new IllegalArgumentException("collapse guard needs K >= 2 prototypes and a window >= 1");
+        }
+        this.lnK = Math.log(prototypes);
+        this.window = window;
+    }
+
+    /** Takes a report (skipped steps are ignored) and returns the status over the window. */
+    public Status update(TrainingReport report) {
+        if (report.applied()) {
+            recent.addLast(report);
+            if (recent.size() > window) {
+                recent.removeFirst();
+            }
+        }
+        return status();
+    }
+
+    public Status status() {
+        if (recent.isEmpty()) {
+            return Status.HEALTHY;
+        }
+        if (meanBatchEntropy() < ONE_PROTOTYPE_BELOW * lnK) {
+            return Status.ONE_PROTOTYPE;
+        }
+        if (meanEntropy() > UNIFORM_ABOVE * lnK || Math.abs(meanLoss() - lnK) < LOSS_AT_LN_K_WITHIN * lnK) {
+            return Status.UNIFORM;
+        }
+        return Status.HEALTHY;
+    }
+
+    /** A warning that says what is happening and what to try, or "" when healthy. */
+    public String explain() {
+        return switch (status()) {
+            case HEALTHY -> "";
+            case ONE_PROTOTYPE -> String.format(
+                    "DINO is collapsing onto one prototype: the batch-mean teacher target has entropy %.3f"
+                            + " (ln K = %.2f). Sharpening dominates centering; try a higher --train.teacher-temp,"
+                            + " a lower --train.center-momentum, or a lower --train.lr.", meanBatchEntropy(), lnK);
+            case UNIFORM -> String.format(
+                    "DINO is collapsing to uniform targets: teacher entropy %.3f and loss %.3f against ln K = %.2f."
+                            + " Centering dominates sharpening; try a lower --train.teacher-temp,"
+                            + " --model.head-bn true, a lower --train.teacher-momentum or a smaller --model.out-dim.",
+                    meanEntropy(), meanLoss(), lnK);
+        };
+    }
+
+    private double meanEntropy() {
+        return recent.stream().mapToDouble(TrainingReport::teacherEntropy).average().orElse(Double.NaN);
+    }
+
+    private double meanBatchEntropy() {
+        return recent.stream().mapToDouble(TrainingReport::teacherBatchEntropy).average().orElse(Double.NaN);
+    }
+
+    private double meanLoss() {
+        return recent.stream().mapToDouble(TrainingReport::loss).average().orElse(Double.NaN);
+    }
+}

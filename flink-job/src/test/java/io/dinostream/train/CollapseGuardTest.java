@@ -1,0 +1,106 @@
+package io.dinostream.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.dinostream.model.ModelSpec;
+import io.dinostream.model.Tensors;
+import io.dinostream.util.SeededRandom;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The guard names both DINO collapses on constructed heads and stays quiet on a healthy one. */
+class CollapseGuardTest {
+
+    private static final int K = 64;
+    private static final int DIM = 8;
+    private static final int BATCH = 32;
+
+    @Test
+    void staysQuietWhenDistinctImagesPickDistinctPrototypes() {
+        try (DinoTrainer trainer = new DinoTrainer(config())) {
+            CollapseGuard guard = new CollapseGuard(K, 1);
+            TrainingReport r = trainer.step(features(new SeededRandom(1), false));
+            assertEquals(CollapseGuard.Status.HEALTHY, guard.update(r), describe(r));
+            assertEquals("", guard.explain());
+        }
+    }
+
+    @Test
+    void firesUniformWhenAllPrototypesAreTheSame() {
+        try (DinoTrainer trainer = new DinoTrainer(config());
+                NDManager manager = NDManager.newBaseManager()) {
+            // every prototype the same direction: every target is uniform over K
+            NDArray v = trainer.teacher().head().lastLayer().parameters().get("weight_v");
+            Tensors.assign(v, manager.ones(new Shape(K, v.getShape().get(1))));
+            CollapseGuard guard = new CollapseGuard(K, 1);
+            TrainingReport r = trainer.step(features(new SeededRandom(2), false));
+            assertEquals(CollapseGuard.Status.UNIFORM, guard.update(r), describe(r));
+            assertTrue(guard.explain().contains("uniform"), guard.explain());
+        }
+    }
+
+    @Test
+    void firesOnePrototypeWhenEveryImageLooksTheSame() {
+        try (DinoTrainer trainer = new DinoTrainer(config())) {
+            CollapseGuard guard = new CollapseGuard(K, 1);
+            TrainingReport r = trainer.step(features(new SeededRandom(3), true));
+            assertEquals(CollapseGuard.Status.ONE_PROTOTYPE, guard.update(r), describe(r));
+            assertTrue(guard.explain().contains("one prototype"), guard.explain());
+        }
+    }
+
+    @Test
+    void judgesTheWindowNotASingleStep() {
+        CollapseGuard guard = new CollapseGuard(K, 4);
+        double lnK = Math.log(K);
+        for (int i = 0; i < 3; i++) {
+            guard.update(report(lnK * 0.5, lnK * 0.9, lnK * 0.6));
+        }
+        assertEquals(CollapseGuard.Status.HEALTHY, guard.update(report(lnK, lnK, lnK)),
+                "one uniform batch among healthy ones is not a collapse");
+        for (int i = 0; i < 4; i++) {
+            guard.update(report(lnK, lnK, lnK));
+        }
+        assertEquals(CollapseGuard.Status.UNIFORM, guard.status());
+    }
+
+    private static TrainingReport report(double entropy, double batchEntropy, double loss) {
+        return new TrainingReport(0, true, loss, 0, 0, 0, 0.04, entropy, batchEntropy, BATCH, BATCH, 0, 0.1);
+    }
+
+    private static String describe(TrainingReport r) {
+        return String.format("entropy %.3f, batch entropy %.3f, loss %.3f, ln K %.3f",
+                r.teacherEntropy(), r.teacherBatchEntropy(), r.loss(), Math.log(K));
+    }
+
+    private static TrainerConfig config() {
+        return TrainerConfig.builder()
+                .model(new ModelSpec("identity:" + DIM, 1, false, K, 32, 16, 3, true, false))
+                .schedules(DinoSchedules.continual(1000).teacherTemp(0.04, 0.04, 0).build())
+                .views(2, 0)
+                .build();
+    }
+
+    /** Two views of BATCH random feature vectors; with {@code same}, every image is one vector. */
+    private static TensorBatch features(SeededRandom r, boolean same) {
+        double[] one = new double[DIM];
+        for (int i = 0; i < DIM; i++) {
+            one[i] = r.nextGaussian();
+        }
+        List<double[]> views = new ArrayList<>();
+        for (int v = 0; v < 2; v++) {
+            double[] x = new double[BATCH * DIM];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = same ? one[i % DIM] : r.nextGaussian();
+            }
+            views.add(x);
+        }
+        return new TensorBatch(views, new Shape(BATCH, DIM));
+    }
+}
