@@ -1,6 +1,8 @@
 package io.dinostream;
 
 import io.dinostream.bench.StepBenchmark;
+import io.dinostream.eval.EmbedCommand;
+import io.dinostream.eval.KnnCommand;
 import io.dinostream.local.Demo;
 
 import java.util.Arrays;
@@ -20,6 +22,8 @@ public final class DinoStreamMain {
               demo         run Kafka, object storage, a producer and the job in one process
               job          run the job against real Kafka and object storage (as 'flink run' does)
               bench-step   measure the DINO trainer's step time on this machine
+              embed        write the features of images from a published checkpoint (CSV)
+              knn          k-NN top-1/top-5 accuracy of query features against a labelled bank
               help         this text
 
             Run '<command> --help' for a command's options.""";
@@ -37,6 +41,8 @@ public final class DinoStreamMain {
                 case "demo" -> System.exit(Demo.run(rest));
                 case "job" -> DinoStreamJob.main(rest.toArray(new String[0]));
                 case "bench-step" -> StepBenchmark.run(rest);
+                case "embed" -> System.exit(EmbedCommand.run(rest));
+                case "knn" -> KnnCommand.run(rest);
                 default -> {
                     System.err.println("unknown command '" + args[0] + "'\n\n" + USAGE);
                     System.exit(2);

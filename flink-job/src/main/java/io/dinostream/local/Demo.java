@@ -52,6 +52,7 @@ public final class Demo {
 
             Demo options:
               --max-steps N      train N steps, publish a final checkpoint and exit (default: run until Ctrl-C)
+              --max-minutes M    stop after M minutes of wall time (default: no limit)
               --workdir DIR      where everything goes: s3/ (checkpoints), kafka/, flink-checkpoints/ (default: dino-stream-work)
               --dataset SPEC     synthetic | idx:PATH (MNIST-format files, e.g. Fashion-MNIST) | folder:PATH (default: synthetic)
               --rate N           images per second the producer sends, 0 for as fast as it can (default: 100)
@@ -68,7 +69,8 @@ public final class Demo {
             return 0;
         }
         Map<String, String> demo = new LinkedHashMap<>(Map.of(
-                "max-steps", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "100", "web-port", "8081"));
+                "max-steps", "0", "max-minutes", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "100",
+                "web-port", "8081"));
         Map<String, String> jobFlags = Flags.parse(args);
         for (String name : demo.keySet()) {
             if (jobFlags.containsKey(name)) {
@@ -76,6 +78,7 @@ public final class Demo {
             }
         }
         long maxSteps = parseLong("max-steps", demo.get("max-steps"));
+        double maxMinutes = Double.parseDouble(demo.get("max-minutes"));
         double rate = Double.parseDouble(demo.get("rate"));
         int webPort = (int) parseLong("web-port", demo.get("web-port"));
         if (webPort == 0) { // any free port, but one we can print
@@ -130,6 +133,7 @@ public final class Demo {
             DinoStreamJob.configure(env, config);
             DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
             JobClient job = env.executeAsync("DINO Stream demo");
+            long jobStarted = System.nanoTime();
             System.out.printf("DINO Stream demo: Flink dashboard http://localhost:%d, Kafka %s, S3 %s (files in %s)%n",
                     webPort, kafka.bootstrapServers(), s3.endpoint(), s3.root().resolve(BUCKET).resolve(PREFIX));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
@@ -150,6 +154,11 @@ public final class Demo {
                     }
                     if (maxSteps > 0 && step >= maxSteps) {
                         System.out.printf("reached --max-steps %d; stopping%n", maxSteps);
+                        job.cancel().get(60, TimeUnit.SECONDS);
+                        break;
+                    }
+                    if (maxMinutes > 0 && System.nanoTime() - jobStarted >= maxMinutes * 60e9) {
+                        System.out.printf("reached --max-minutes %s; stopping%n", demo.get("max-minutes"));
                         job.cancel().get(60, TimeUnit.SECONDS);
                         break;
                     }

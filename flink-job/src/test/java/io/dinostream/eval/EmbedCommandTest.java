@@ -1,0 +1,110 @@
+package io.dinostream.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dinostream.augment.RgbImage;
+import io.dinostream.ingest.DecodeLimits;
+import io.dinostream.ingest.ImageDecoder;
+import io.dinostream.local.ImageSource;
+import io.dinostream.local.ImageSources;
+import io.dinostream.proto.ImageEvent;
+import io.dinostream.publish.FileObjectStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code embed} from the command line: checkpoint and images in, CSV out. */
+class EmbedCommandTest {
+
+    @TempDir Path dir;
+    private FileObjectStore store;
+
+    @BeforeEach
+    void publish() throws Exception {
+        store = CheckpointFixtures.publish(dir.resolve("ckpt"));
+    }
+
+    @Test
+    void writesOneRowPerImageWithItsLabelAndTheCheckpointsFeatures() throws Exception {
+        Path out = dir.resolve("out/features.feat");
+        assertEquals(0, EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic",
+                "--limit", "5", "--out", out.toString())));
+
+        Features rows = Features.read(out);
+        List<String> labels = new ArrayList<>();
+        List<RgbImage> images = new ArrayList<>();
+        try (ImageSource source = ImageSources.open("synthetic", 0)) {
+            for (int i = 0; i < 5; i++) {
+                ImageEvent e = source.next();
+                labels.add(e.getLabel());
+                images.add(ImageDecoder.decode(e, DecodeLimits.defaults()));
+            }
+        }
+        float[][] expected;
+        try (LoadedCheckpoint loaded = CheckpointLoader.load(store, "latest")) {
+            expected = new Embedder(loaded).embed(images);
+        }
+        assertEquals(labels, rows.labels());
+        assertEquals(5, rows.size());
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(expected[i], rows.row(i), "image " + i);
+        }
+        try (var files = Files.list(out.getParent())) {
+            assertEquals(List.of(out), files.toList(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void aGivenStepIsUsed() throws Exception {
+        Path latest = dir.resolve("latest.feat");
+        Path first = dir.resolve("first.feat");
+        List<String> common = List.of("--checkpoint", store.location(), "--images", "synthetic:4", "--limit", "3");
+        List<String> a = new ArrayList<>(common);
+        a.addAll(List.of("--out", latest.toString()));
+        List<String> b = new ArrayList<>(common);
+        b.addAll(List.of("--out", first.toString(), "--step", "1"));
+        assertEquals(0, EmbedCommand.run(a));
+        assertEquals(0, EmbedCommand.run(b));
+        assertFalse(Features.read(latest).equals(Features.read(first)), "steps 1 and 2 give other features");
+    }
+
+    @Test
+    void aCorruptCheckpointFailsAndWritesNothing() throws Exception {
+        Path teacher = dir.resolve("ckpt/step-000000000002/teacher.safetensors");
+        byte[] data = Files.readAllBytes(teacher);
+        data[100] ^= 0x40;
+        Files.write(teacher, data);
+        Path out = dir.resolve("features.feat");
+        assertEquals(1, EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic",
+                "--limit", "5", "--out", out.toString())));
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aCheckpointFolderThatDoesNotExistFailsAndIsNotCreated() {
+        Path missing = dir.resolve("no-such-folder");
+        assertEquals(1, EmbedCommand.run(List.of("--checkpoint", missing.toUri().toString(), "--images", "synthetic",
+                "--limit", "5", "--out", dir.resolve("features.feat").toString())));
+        assertFalse(Files.exists(missing));
+    }
+
+    @Test
+    void missingOptionsAndAnEndlessSourceWithoutLimitAreUsageErrors() {
+        IllegalArgumentException noOut = assertThrows(IllegalArgumentException.class,
+                () -> EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic")));
+        assertTrue(noOut.getMessage().contains("--out is required"), noOut.getMessage());
+        IllegalArgumentException endless = assertThrows(IllegalArgumentException.class,
+                () -> EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic",
+                        "--out", dir.resolve("x.csv").toString())));
+        assertTrue(endless.getMessage().contains("--limit"), endless.getMessage());
+    }
+}

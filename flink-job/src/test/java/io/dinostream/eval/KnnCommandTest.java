@@ -1,0 +1,41 @@
+package io.dinostream.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KnnCommandTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void evaluatesTwoFeatureFiles() {
+        Path bank = dir.resolve("bank.feat");
+        Path queries = dir.resolve("queries.feat");
+        new Features(new float[][] {{1f, 0f}, {0.9f, 0.1f}, {0f, 1f}}, new String[] {"a", "a", "b"}).write(bank);
+        new Features(new float[][] {{1f, 0.05f}, {0.1f, 1f}}, new String[] {"a", "b"}).write(queries);
+
+        KnnResult result = KnnCommand.run(List.of("--bank", bank.toString(), "--queries=" + queries, "--k", "1",
+                "--temperature", "0.1"));
+
+        assertEquals(new KnnResult(100.0, 100.0, 2, 1, 0.1), result);
+    }
+
+    @Test
+    void helpReturnsNothing() {
+        assertNull(KnnCommand.run(List.of("--help")));
+    }
+
+    @Test
+    void bankAndQueriesAreRequired() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KnnCommand.run(List.of("--queries", "q.feat")));
+        assertTrue(e.getMessage().startsWith("--bank FILE is required"), e.getMessage());
+    }
+}
