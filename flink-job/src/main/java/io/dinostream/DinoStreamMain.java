@@ -1,5 +1,6 @@
 package io.dinostream;
 
+import io.dinostream.bench.QualityBenchmark;
 import io.dinostream.bench.StepBenchmark;
 import io.dinostream.eval.EmbedCommand;
 import io.dinostream.eval.KnnCommand;
@@ -22,7 +23,8 @@ public final class DinoStreamMain {
               demo         run Kafka, object storage, a producer and the job in one process
               job          run the job against real Kafka and object storage (as 'flink run' does)
               bench-step   measure the DINO trainer's step time on this machine
-              embed        write the features of images from a published checkpoint (CSV)
+              bench-quality  train on Fashion-MNIST for a budget and score each checkpoint with k-NN
+              embed        write the features of images from a published checkpoint
               knn          k-NN top-1/top-5 accuracy of query features against a labelled bank
               help         this text
 
@@ -41,6 +43,7 @@ public final class DinoStreamMain {
                 case "demo" -> System.exit(Demo.run(rest));
                 case "job" -> DinoStreamJob.main(rest.toArray(new String[0]));
                 case "bench-step" -> StepBenchmark.run(rest);
+                case "bench-quality" -> System.exit(QualityBenchmark.run(rest));
                 case "embed" -> System.exit(EmbedCommand.run(rest));
                 case "knn" -> KnnCommand.run(rest);
                 default -> {

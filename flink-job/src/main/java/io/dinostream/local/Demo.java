@@ -44,6 +44,8 @@ public final class Demo {
 
     private static final String BUCKET = "dino-stream";
     private static final String PREFIX = "checkpoints";
+    /** File in the workdir holding when the job started (ISO-8601), for benchmarks' time axes. */
+    public static final String STARTED_MARKER = "job-started-at";
 
     private Demo() {}
 
@@ -56,6 +58,7 @@ public final class Demo {
               --workdir DIR      where everything goes: s3/ (checkpoints), kafka/, flink-checkpoints/ (default: dino-stream-work)
               --dataset SPEC     synthetic | idx:PATH (MNIST-format files, e.g. Fashion-MNIST) | folder:PATH (default: synthetic)
               --rate N           images per second the producer sends, 0 for as fast as it can (default: 100)
+              --loop true        send a finite dataset again and again (default: false, once)
               --web-port N       Flink dashboard port, 0 for any free one (default: 8081)
             Any job option (see --help-job) can be added too, e.g. --model.width 32.""";
 
@@ -70,7 +73,7 @@ public final class Demo {
         }
         Map<String, String> demo = new LinkedHashMap<>(Map.of(
                 "max-steps", "0", "max-minutes", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "100",
-                "web-port", "8081"));
+                "web-port", "8081", "loop", "false"));
         Map<String, String> jobFlags = Flags.parse(args);
         for (String name : demo.keySet()) {
             if (jobFlags.containsKey(name)) {
@@ -111,7 +114,8 @@ public final class Demo {
 
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong produced = new AtomicLong();
-            Thread producer = new Thread(() -> produce(demo.get("dataset"), kafka.bootstrapServers(),
+            boolean loop = Boolean.parseBoolean(demo.get("loop"));
+            Thread producer = new Thread(() -> produce(demo.get("dataset"), loop, kafka.bootstrapServers(),
                     config.topics().get(0), rate, config.getLong("train.seed"), stop, produced), "dataset-producer");
             producer.setDaemon(true);
             producer.start();
@@ -134,6 +138,7 @@ public final class Demo {
             DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
             JobClient job = env.executeAsync("DINO Stream demo");
             long jobStarted = System.nanoTime();
+            Files.writeString(workdir.resolve(STARTED_MARKER), java.time.Instant.now().toString());
             System.out.printf("DINO Stream demo: Flink dashboard http://localhost:%d, Kafka %s, S3 %s (files in %s)%n",
                     webPort, kafka.bootstrapServers(), s3.endpoint(), s3.root().resolve(BUCKET).resolve(PREFIX));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
@@ -201,7 +206,7 @@ public final class Demo {
         }
     }
 
-    private static void produce(String dataset, String servers, String topic, double rate, long seed,
+    private static void produce(String dataset, boolean loop, String servers, String topic, double rate, long seed,
             AtomicBoolean stop, AtomicLong produced) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
@@ -209,20 +214,23 @@ public final class Demo {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         long t0 = System.nanoTime();
-        try (ImageSource source = ImageSources.open(dataset, seed);
-                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            while (!stop.get() && source.hasNext()) {
-                ImageEvent event = source.next();
-                producer.send(new ProducerRecord<>(topic, event.getId().getBytes(StandardCharsets.UTF_8), event.toByteArray()));
-                long n = produced.incrementAndGet();
-                if (rate > 0) {
-                    long due = t0 + (long) (n / rate * 1e9);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            do {
+                try (ImageSource source = ImageSources.open(dataset, seed)) {
+                    while (!stop.get() && source.hasNext()) {
+                        ImageEvent event = source.next();
+                        producer.send(new ProducerRecord<>(topic, event.getId().getBytes(StandardCharsets.UTF_8),
+                                event.toByteArray()));
+                        long n = produced.incrementAndGet();
+                        if (rate > 0) {
+                            long wait = t0 + (long) (n / rate * 1e9) - System.nanoTime();
+                            if (wait > 0) {
+                                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                            }
+                        }
                     }
                 }
-            }
+            } while (loop && !stop.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

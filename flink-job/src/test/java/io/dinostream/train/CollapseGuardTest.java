@@ -56,6 +56,15 @@ class CollapseGuardTest {
     }
 
     @Test
+    void saysNothingBeforeAFullWindow() {
+        CollapseGuard guard = new CollapseGuard(K, 3);
+        double lnK = Math.log(K);
+        assertEquals(CollapseGuard.Status.HEALTHY, guard.update(report(lnK, lnK, lnK)));
+        assertEquals(CollapseGuard.Status.HEALTHY, guard.update(report(lnK, lnK, lnK)));
+        assertEquals(CollapseGuard.Status.UNIFORM, guard.update(report(lnK, lnK, lnK)));
+    }
+
+    @Test
     void judgesTheWindowNotASingleStep() {
         CollapseGuard guard = new CollapseGuard(K, 4);
         double lnK = Math.log(K);

@@ -1,0 +1,227 @@
+package io.dinostream.bench;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.dinostream.Cli;
+import io.dinostream.augment.RgbImage;
+import io.dinostream.config.JobConfig;
+import io.dinostream.eval.CheckpointLoader;
+import io.dinostream.eval.Embedder;
+import io.dinostream.eval.Features;
+import io.dinostream.eval.KnnClassifier;
+import io.dinostream.eval.KnnResult;
+import io.dinostream.eval.LinePlot;
+import io.dinostream.eval.LoadedCheckpoint;
+import io.dinostream.eval.RawPixelBaseline;
+import io.dinostream.ingest.DecodeLimits;
+import io.dinostream.ingest.ImageDecoder;
+import io.dinostream.ingest.RejectedImageException;
+import io.dinostream.local.Demo;
+import io.dinostream.local.IdxSource;
+import io.dinostream.model.ModelSpec;
+import io.dinostream.model.MultiCropWrapper;
+import io.dinostream.model.ParameterFactory;
+import io.dinostream.model.ResNet;
+import io.dinostream.proto.ImageEvent;
+import io.dinostream.publish.FileObjectStore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bench-quality}: how good the stream's features get within a wall-clock budget, measured
+ * as the DINO paper does. Streams Fashion-MNIST's training images through the embedded Kafka into
+ * the job (the demo's stack) for {@code --minutes}, publishing a checkpoint every minute; then
+ * embeds bank = the first 10,000 training images and queries = the 10,000 test images with each
+ * checkpoint's teacher backbone and scores them with the official k-NN protocol (k 20, T 0.07).
+ * Two baselines on the same protocol: raw 32×32 pixels and the randomly initialised backbone.
+ * Writes quality.csv, quality.md and two PNG plots (top-1 against wall time and images seen).
+ */
+public final class QualityBenchmark {
+
+    private static final String DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist";
+
+    private QualityBenchmark() {}
+
+    public static int run(List<String> args) throws Exception {
+        List<String> jobArgs = new ArrayList<>();
+        List<String> mine = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) { // job options (--model.width …) go to the training run
+            String a = args.get(i);
+            boolean job = a.startsWith("--") && a.substring(2).contains(".") && !a.startsWith("--help");
+            List<String> target = job ? jobArgs : mine;
+            target.add(a);
+            if (!a.contains("=") && i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                target.add(args.get(++i));
+            }
+        }
+        Cli cli = new Cli("bench-quality: train on Fashion-MNIST for a wall-clock budget, then score every checkpoint"
+                + " with k-NN (plus job options such as --model.width 32)")
+                .option("minutes", "10", "training budget in wall-clock minutes (0: only evaluate --workdir)")
+                .option("data", DEBIAN_FASHION_MNIST, "folder with Fashion-MNIST IDX files (Debian: apt-get install dataset-fashion-mnist)")
+                .option("workdir", "bench-quality-work", "where the run's Kafka, checkpoints and results go")
+                .option("publish-seconds", "60", "seconds between checkpoints")
+                .option("bank", "10000", "k-NN bank: the first N training images")
+                .option("queries", "10000", "k-NN queries: the first N test images")
+                .option("label", "", "name of this run in the results");
+        if (!cli.parse(mine)) {
+            return 0;
+        }
+        Path data = Path.of(cli.get("data"));
+        if (!Files.isDirectory(data)) {
+            System.err.println("Fashion-MNIST not found at " + data + ". On Debian: apt-get install dataset-fashion-mnist"
+                    + " (it installs to " + DEBIAN_FASHION_MNIST + "), or pass --data FOLDER with the IDX files.");
+            return 2;
+        }
+        Path workdir = Path.of(cli.get("workdir")).toAbsolutePath();
+        double minutes = cli.getDouble("minutes");
+        if (minutes > 0) {
+            List<String> demo = new ArrayList<>(List.of("--dataset", "idx:" + data, "--max-minutes", cli.get("minutes"),
+                    "--rate", "300", "--loop", "true", "--workdir", workdir.toString(), "--web-port", "0",
+                    "--publish.every-seconds", cli.get("publish-seconds"), "--publish.every-steps", "0"));
+            demo.addAll(jobArgs);
+            int rc = Demo.run(demo);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        return evaluate(workdir, data, cli.getInt("bank"), cli.getInt("queries"), cli.get("label"));
+    }
+
+    private static int evaluate(Path workdir, Path data, int bankSize, int querySize, String label) throws Exception {
+        Path checkpoints = workdir.resolve("s3").resolve("dino-stream").resolve("checkpoints");
+        Path out = workdir.resolve("quality");
+        Files.createDirectories(out);
+        Labeled bank = load(IdxSource.open(data.resolve("train-images-idx3-ubyte.gz"),
+                data.resolve("train-labels-idx1-ubyte.gz")), bankSize);
+        Labeled queries = load(IdxSource.open(data.resolve("t10k-images-idx3-ubyte.gz"),
+                data.resolve("t10k-labels-idx1-ubyte.gz")), querySize);
+
+        KnnResult pixels = knn(RawPixelBaseline.fromImages(bank.images, bank.labels, 32),
+                RawPixelBaseline.fromImages(queries.images, queries.labels, 32));
+        System.out.printf("raw 32x32 pixels: top-1 %.2f%%, top-5 %.2f%%%n", pixels.top1(), pixels.top5());
+
+        List<Row> rows = new ArrayList<>();
+        KnnResult random = null;
+        Instant started = null;
+        try (FileObjectStore store = new FileObjectStore(checkpoints)) {
+            List<Long> steps = store.list("step-").stream()
+                    .filter(k -> k.endsWith("/manifest.json"))
+                    .map(k -> Long.parseLong(k.substring("step-".length(), k.indexOf('/'))))
+                    .sorted()
+                    .toList();
+            if (steps.isEmpty()) {
+                System.err.println("no checkpoints under " + checkpoints + ": run with --minutes > 0 first");
+                return 1;
+            }
+            for (long step : steps) {
+                try (LoadedCheckpoint ckpt = CheckpointLoader.load(store, Long.toString(step))) {
+                    if (random == null) {
+                        random = randomBaseline(ckpt, bank, queries);
+                        System.out.printf("random-init backbone: top-1 %.2f%%, top-5 %.2f%%%n", random.top1(), random.top5());
+                    }
+                    JsonObject m = ckpt.manifest();
+                    Instant created = Instant.parse(m.get("created_at").getAsString());
+                    if (started == null) {
+                        started = jobStart(workdir, created);
+                    }
+                    Embedder embedder = new Embedder(ckpt);
+                    KnnResult r = knn(features(embedder, bank), features(embedder, queries));
+                    Row row = new Row(step, m.get("images_seen").getAsLong(),
+                            (created.toEpochMilli() - started.toEpochMilli()) / 60000.0, r);
+                    rows.add(row);
+                    System.out.printf("step %d (%.1f min, %d images): top-1 %.2f%%, top-5 %.2f%%%n", row.step,
+                            row.minutes, row.images, r.top1(), r.top5());
+                }
+            }
+        }
+        write(out, rows, pixels, random, label);
+        return 0;
+    }
+
+    private record Labeled(List<RgbImage> images, List<String> labels) {}
+
+    private record Row(long step, long images, double minutes, KnnResult knn) {}
+
+    private static Labeled load(IdxSource source, int limit) throws RejectedImageException {
+        List<RgbImage> images = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        try (source) {
+            while (source.hasNext() && images.size() < limit) {
+                ImageEvent e = source.next();
+                images.add(ImageDecoder.decode(e, DecodeLimits.defaults()));
+                labels.add(e.getLabel());
+            }
+        }
+        return new Labeled(images, labels);
+    }
+
+    private static Features features(Embedder embedder, Labeled set) {
+        return new Features(embedder.embed(set.images), set.labels.toArray(new String[0]));
+    }
+
+    private static KnnResult knn(Features bank, Features queries) {
+        return new KnnClassifier(bank).evaluate(queries);
+    }
+
+    /** The same backbone, freshly initialised (seed 0), in eval mode. */
+    private static KnnResult randomBaseline(LoadedCheckpoint trained, Labeled bank, Labeled queries) {
+        ModelSpec spec = trained.modelSpec();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            MultiCropWrapper net = spec.build(new ParameterFactory(manager, DataType.FLOAT32, 0));
+            ResNet backbone = (ResNet) net.backbone();
+            Embedder embedder = new Embedder(backbone, manager, trained.globalSize(), backbone.outputDim(),
+                    Embedder.DEFAULT_BATCH_SIZE);
+            return knn(features(embedder, bank), features(embedder, queries));
+        }
+    }
+
+    /** When the job started: recorded by the demo, else the first checkpoint's time. */
+    private static Instant jobStart(Path workdir, Instant firstCheckpoint) throws IOException {
+        Path marker = workdir.resolve(Demo.STARTED_MARKER);
+        return Files.exists(marker) ? Instant.parse(Files.readString(marker).trim()) : firstCheckpoint;
+    }
+
+    private static void write(Path out, List<Row> rows, KnnResult pixels, KnnResult random, String label)
+            throws IOException {
+        StringBuilder csv = new StringBuilder("run,step,minutes,images_seen,top1,top5\n");
+        StringBuilder md = new StringBuilder("| step | minutes | images seen | top-1 % | top-5 % |\n|---|---|---|---|---|\n");
+        double[] minutes = new double[rows.size()];
+        double[] images = new double[rows.size()];
+        double[] top1 = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            csv.append(String.format("%s,%d,%.2f,%d,%.2f,%.2f%n", label, r.step, r.minutes, r.images, r.knn.top1(), r.knn.top5()));
+            md.append(String.format("| %d | %.1f | %d | %.2f | %.2f |%n", r.step, r.minutes, r.images, r.knn.top1(), r.knn.top5()));
+            minutes[i] = r.minutes;
+            images[i] = r.images;
+            top1[i] = r.knn.top1();
+        }
+        md.append(String.format("%nBaselines on the same protocol: raw 32x32 pixels %.2f / %.2f, random-init backbone %.2f / %.2f (top-1 / top-5 %%).%n",
+                pixels.top1(), pixels.top5(), random.top1(), random.top5()));
+        Files.writeString(out.resolve("quality.csv"), csv, StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("quality.md"), md, StandardCharsets.UTF_8);
+        new LinePlot("Fashion-MNIST k-NN top-1 (k=20, T=0.07) " + label, "wall-clock minutes of training", "top-1 %")
+                .series("DINO Stream teacher", minutes, top1)
+                .reference("raw 32x32 pixels", pixels.top1())
+                .reference("random-init backbone", random.top1())
+                .write(out.resolve("top1-vs-minutes.png"));
+        new LinePlot("Fashion-MNIST k-NN top-1 (k=20, T=0.07) " + label, "images seen", "top-1 %")
+                .series("DINO Stream teacher", images, top1)
+                .reference("raw 32x32 pixels", pixels.top1())
+                .reference("random-init backbone", random.top1())
+                .write(out.resolve("top1-vs-images.png"));
+        System.out.println(md);
+        System.out.println("results: " + out.resolve("quality.md") + ", " + out.resolve("quality.csv") + ", "
+                + out.resolve("top1-vs-minutes.png") + ", " + out.resolve("top1-vs-images.png"));
+    }
+}
