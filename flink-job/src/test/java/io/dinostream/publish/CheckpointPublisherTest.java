@@ -239,18 +239,12 @@ final class CheckpointPublisherTest {
     // --- order of writes ------------------------------------------------------------------------
 
     /** A real store that records the key of every put it passes on. */
-    private static final class RecordingStore implements ObjectStore {
+    /** A real store seen through a wrapper that forwards everything; subclasses change put. */
+    private abstract static class ForwardingStore implements ObjectStore {
         final ObjectStore inner;
-        final List<String> puts = new ArrayList<>();
 
-        RecordingStore(ObjectStore inner) {
+        ForwardingStore(ObjectStore inner) {
             this.inner = inner;
-        }
-
-        @Override
-        public void put(String key, byte[] data, String contentType) throws IOException {
-            inner.put(key, data, contentType);
-            puts.add(key);
         }
 
         @Override
@@ -271,6 +265,20 @@ final class CheckpointPublisherTest {
         @Override
         public void close() throws IOException {
             inner.close();
+        }
+    }
+
+    private static final class RecordingStore extends ForwardingStore {
+        final List<String> puts = new ArrayList<>();
+
+        RecordingStore(ObjectStore inner) {
+            super(inner);
+        }
+
+        @Override
+        public void put(String key, byte[] data, String contentType) throws IOException {
+            inner.put(key, data, contentType);
+            puts.add(key);
         }
     }
 
@@ -301,13 +309,12 @@ final class CheckpointPublisherTest {
     // --- retries ------------------------------------------------------------------------------
 
     /** A real store whose first {@code failures} puts throw, as a flaky network would. */
-    private static final class FlakyStore implements ObjectStore {
-        final ObjectStore inner;
+    private static final class FlakyStore extends ForwardingStore {
         final AtomicInteger failuresLeft;
         final AtomicInteger putCalls = new AtomicInteger();
 
         FlakyStore(ObjectStore inner, int failures) {
-            this.inner = inner;
+            super(inner);
             this.failuresLeft = new AtomicInteger(failures);
         }
 
@@ -318,26 +325,6 @@ final class CheckpointPublisherTest {
                 throw new IOException("connection reset writing " + key);
             }
             inner.put(key, data, contentType);
-        }
-
-        @Override
-        public Optional<byte[]> get(String key) throws IOException {
-            return inner.get(key);
-        }
-
-        @Override
-        public List<String> list(String prefix) throws IOException {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public String location() {
-            return inner.location();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
         }
     }
 
