@@ -35,13 +35,18 @@ public final class Cli {
             System.out.println(help());
             return false;
         }
-        for (Map.Entry<String, String> flag : Flags.parse(args).entrySet()) {
+        set(Flags.parse(args));
+        return true;
+    }
+
+    /** Takes already parsed flags; each must be declared. */
+    public void set(Map<String, String> flags) {
+        for (Map.Entry<String, String> flag : flags.entrySet()) {
             if (!declared.containsKey(flag.getKey())) {
                 throw new IllegalArgumentException("unknown option --" + flag.getKey() + "\n\n" + help());
             }
             values.put(flag.getKey(), flag.getValue());
         }
-        return true;
     }
 
     public String get(String name) {

@@ -2,11 +2,10 @@ package io.dinostream.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.dinostream.Cli;
 import io.dinostream.augment.RgbImage;
-import io.dinostream.config.JobConfig;
+import io.dinostream.config.Flags;
 import io.dinostream.eval.CheckpointLoader;
 import io.dinostream.eval.Embedder;
 import io.dinostream.eval.Features;
@@ -53,17 +52,6 @@ public final class QualityBenchmark {
     private QualityBenchmark() {}
 
     public static int run(List<String> args) throws Exception {
-        List<String> jobArgs = new ArrayList<>();
-        List<String> mine = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) { // job options (--model.width …) go to the training run
-            String a = args.get(i);
-            boolean job = a.startsWith("--") && a.substring(2).contains(".") && !a.startsWith("--help");
-            List<String> target = job ? jobArgs : mine;
-            target.add(a);
-            if (!a.contains("=") && i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
-                target.add(args.get(++i));
-            }
-        }
         Cli cli = new Cli("bench-quality: train on Fashion-MNIST for a wall-clock budget, then score every checkpoint"
                 + " with k-NN (plus job options such as --model.width 32)")
                 .option("minutes", "10", "training budget in wall-clock minutes (0: only evaluate --workdir)")
@@ -73,9 +61,15 @@ public final class QualityBenchmark {
                 .option("bank", "10000", "k-NN bank: the first N training images")
                 .option("queries", "10000", "k-NN queries: the first N test images")
                 .option("label", "", "name of this run in the results");
-        if (!cli.parse(mine)) {
+        if (Flags.wantsHelp(args)) {
+            System.out.println(cli.help());
             return 0;
         }
+        // Dotted names (--model.width …) are job options for the training run; the rest are ours.
+        Map<String, String> jobFlags = new LinkedHashMap<>();
+        Map<String, String> mine = new LinkedHashMap<>();
+        Flags.parse(args).forEach((name, value) -> (name.contains(".") ? jobFlags : mine).put(name, value));
+        cli.set(mine);
         Path data = Path.of(cli.get("data"));
         if (!Files.isDirectory(data)) {
             System.err.println("Fashion-MNIST not found at " + data + ". On Debian: apt-get install dataset-fashion-mnist"
@@ -88,7 +82,7 @@ public final class QualityBenchmark {
             List<String> demo = new ArrayList<>(List.of("--dataset", "idx:" + data, "--max-minutes", cli.get("minutes"),
                     "--rate", "300", "--loop", "true", "--workdir", workdir.toString(), "--web-port", "0",
                     "--publish.every-seconds", cli.get("publish-seconds"), "--publish.every-steps", "0"));
-            demo.addAll(jobArgs);
+            jobFlags.forEach((name, value) -> demo.add("--" + name + "=" + value));
             int rc = Demo.run(demo);
             if (rc != 0) {
                 return rc;
