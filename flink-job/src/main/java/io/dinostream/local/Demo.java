@@ -16,6 +16,7 @@ import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -54,7 +55,7 @@ public final class Demo {
 
             Demo options:
               --max-steps N      train N steps, publish a final checkpoint and exit (default: run until Ctrl-C)
-              --max-minutes M    stop after M minutes of wall time (default: no limit)
+              --max-minutes M    after M minutes of wall time, drain: publish a final checkpoint and exit (default: no limit)
               --workdir DIR      where everything goes: s3/ (checkpoints), kafka/, flink-checkpoints/ (default: dino-stream-work)
               --dataset SPEC     synthetic | idx:PATH (MNIST-format files, e.g. Fashion-MNIST) | folder:PATH (default: synthetic)
               --rate N           images per second the producer sends, 0 for as fast as it can (default: 100)
@@ -163,8 +164,11 @@ public final class Demo {
                         break;
                     }
                     if (maxMinutes > 0 && System.nanoTime() - jobStarted >= maxMinutes * 60e9) {
-                        System.out.printf("reached --max-minutes %s; stopping%n", demo.get("max-minutes"));
-                        job.cancel().get(60, TimeUnit.SECONDS);
+                        System.out.printf("reached --max-minutes %s; draining: the trainer publishes a final checkpoint%n",
+                                demo.get("max-minutes"));
+                        drain(job, workdir);
+                        System.out.printf("final checkpoint step %d published (%.0f s after start)%n", latestStep(store),
+                                (System.nanoTime() - started) / 1e9);
                         break;
                     }
                     if (stop.get()) {
@@ -181,6 +185,21 @@ public final class Demo {
                     s3.root().resolve(BUCKET).resolve(PREFIX));
         }
         return 0;
+    }
+
+    /**
+     * Stops the job the way {@code flink stop --drain} does: the source ends, the trainer trains
+     * what it holds and emits a final snapshot, the publisher stores it, then a savepoint is taken.
+     * Falls back to cancelling when the drain does not finish in time.
+     */
+    private static void drain(JobClient job, Path workdir) throws Exception {
+        try {
+            job.stopWithSavepoint(true, workdir.resolve("flink-savepoints").toUri().toString(),
+                    SavepointFormatType.CANONICAL).get(5, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            System.err.println("drain did not complete (" + e.getMessage() + "); cancelling without a final checkpoint");
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
     }
 
     /** The newest completed Flink checkpoint (a chk-N folder with its _metadata) under dir. */
