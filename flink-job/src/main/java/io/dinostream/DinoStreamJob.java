@@ -3,6 +3,8 @@ package io.dinostream;
 import io.dinostream.augment.CropSet;
 import io.dinostream.augment.MultiCrop;
 import io.dinostream.config.JobConfig;
+import io.dinostream.eval.HoldOutProbes;
+import io.dinostream.eval.ProbeMonitor;
 import io.dinostream.ingest.DeadLetterRecords;
 import io.dinostream.ingest.DecodeImage;
 import io.dinostream.ingest.DecodeLimits;
@@ -27,6 +29,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -35,8 +38,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import java.util.List;
 
 /**
- * The DINO Stream job: Kafka → DecodeImage (bad input → dead-letter topic) → MultiCrop →
- * TrainDino (parallelism 1, all state in Flink) → PublishCheckpoints (its own task), with the
+ * The DINO Stream job: Kafka → DecodeImage (bad input → dead-letter topic) → HoldOutProbes
+ * (a labelled slice → the monitor) → MultiCrop → TrainDino (parallelism 1, all state in Flink) →
+ * ProbeMonitor (k-NN score of each snapshot) → PublishCheckpoints (its own task), with the
  * training reports as a second output. {@link #build} takes the ends as arguments, so tests and the demo run the very
  * same graph with other ends; {@link #main} runs it against real Kafka and object storage, e.g.
  * with {@code flink run}.
@@ -107,8 +111,16 @@ public final class DinoStreamJob {
                 .uid("decode-image");
         decoded.getSideOutput(DecodeImage.DEAD_LETTERS).sinkTo(ends.deadLetters()).name("DeadLetters").uid("dead-letters");
 
+        // The monitor's probes: labelled images held out of training (none unless --monitor.probe stream).
+        String probe = config.get("monitor.probe");
+        SingleOutputStreamOperator<DecodedImage> training = decoded
+                .process(new HoldOutProbes(probe.equals(ProbeMonitor.FROM_STREAM)
+                        ? config.getDouble("monitor.holdout-percent") : 0), StreamTypes.DECODED_IMAGE)
+                .name("HoldOutProbes")
+                .uid("hold-out-probes");
+
         int cropParallelism = config.getInt("crops.parallelism");
-        SingleOutputStreamOperator<CropSet> crops = decoded
+        SingleOutputStreamOperator<CropSet> crops = training
                 .map(new MultiCrop(config.cropPolicy(), config.getLong("train.seed")), StreamTypes.CROP_SET)
                 .name("MultiCrop")
                 .uid("multi-crop")
@@ -123,8 +135,18 @@ public final class DinoStreamJob {
                 .setParallelism(1)
                 .setMaxParallelism(1);
         reports.sinkTo(ends.reports()).name("TrainingReports").uid("training-reports").setParallelism(1);
-        reports.getSideOutput(TrainDino.SNAPSHOTS)
-                .sinkTo(ends.checkpoints())
+        DataStream<ModelSnapshot> snapshots = reports.getSideOutput(TrainDino.SNAPSHOTS);
+        if (!probe.equals("off")) {
+            snapshots = snapshots
+                    .connect(training.getSideOutput(HoldOutProbes.PROBES))
+                    .transform("ProbeMonitor", StreamTypes.MODEL_SNAPSHOT, new ProbeMonitor(probe,
+                            config.getInt("monitor.probe-size"), config.modelSpec(), config.getInt("crops.global-size")))
+                    .uid("probe-monitor")
+                    .setParallelism(1)
+                    .setMaxParallelism(1);
+        }
+        // Scoring and uploads run in tasks of their own, never on the training thread.
+        snapshots.sinkTo(ends.checkpoints())
                 .name("PublishCheckpoints")
                 .uid("publish-checkpoints")
                 .setParallelism(1)

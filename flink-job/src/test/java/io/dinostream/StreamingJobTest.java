@@ -10,6 +10,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import io.dinostream.config.JobConfig;
+import io.dinostream.eval.HoldOutProbes;
+import io.dinostream.eval.KnnClassifier;
+import io.dinostream.eval.ProbeScorer;
 import io.dinostream.ingest.DecoderFixtures;
 import io.dinostream.ingest.ImageEncoding;
 import io.dinostream.local.EmbeddedKafka;
@@ -60,7 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StreamingJobTest {
 
-    private static final int GOOD = 160;
+    private static final int GOOD = 200;
     private static final int BATCH = 16;
 
     @TempDir
@@ -68,6 +71,11 @@ class StreamingJobTest {
     static EmbeddedKafka kafka;
     static EmbeddedS3 s3;
     static Map<String, DeadLetter.Reason> corrupt = new HashMap<>();
+    /** Good events the monitor holds out of training at {@link #HOLD_OUT} percent. */
+    static int heldOut;
+    /** Kafka offset of the last good event that is trained on (not held out). */
+    static long lastTrainedOffset;
+    static final String HOLD_OUT = "25";
 
     @BeforeAll
     static void startServicesAndProduce() throws Exception {
@@ -101,7 +109,12 @@ class StreamingJobTest {
                     send(producer, "bad-protobuf-2", "not a protobuf at all, just text".getBytes(StandardCharsets.UTF_8));
                 }
                 ImageEvent e = images.next();
-                send(producer, e.getId(), e.toByteArray());
+                long offset = send(producer, e.getId(), e.toByteArray());
+                if (HoldOutProbes.isHeldOut(e.getId(), e.getLabel(), Double.parseDouble(HOLD_OUT))) {
+                    heldOut++;
+                } else {
+                    lastTrainedOffset = offset;
+                }
             }
         }
     }
@@ -122,8 +135,14 @@ class StreamingJobTest {
 
         try (ObjectStore store = new S3ObjectStore(s3.settings("ckpt", "run1"))) {
             List<String> manifests = store.list("").stream().filter(k -> k.endsWith("manifest.json")).toList();
-            assertEquals(List.of("step-000000000004/manifest.json", "step-000000000008/manifest.json",
-                    "step-000000000010/manifest.json"), manifests, "checkpoints every 4 steps and at the end");
+            assertTrue(lastStep() > 8 && lastStep() % 4 != 0, "the fixture trains past step 8, off the cadence: "
+                    + lastStep());
+            List<String> expected = new java.util.ArrayList<>();
+            for (long step = 4; step < lastStep(); step += 4) {
+                expected.add(folder(step) + "manifest.json");
+            }
+            expected.add(folder(lastStep()) + "manifest.json");
+            assertEquals(expected, manifests, "checkpoints every 4 steps and at the end");
             for (String key : manifests) {
                 JsonObject manifest = json(store.get(key).orElseThrow());
                 String folder = key.substring(0, key.length() - "manifest.json".length());
@@ -141,9 +160,9 @@ class StreamingJobTest {
                         "secrets never reach a manifest");
             }
             JsonObject latest = json(store.get(CheckpointPublisher.LATEST).orElseThrow());
-            assertEquals(10, latest.get("step").getAsLong());
-            assertEquals("step-000000000010/manifest.json", latest.get("manifest").getAsString());
-            JsonObject last = json(store.get("step-000000000010/manifest.json").orElseThrow());
+            assertEquals(lastStep(), latest.get("step").getAsLong());
+            assertEquals(folder(lastStep()) + "manifest.json", latest.get("manifest").getAsString());
+            JsonObject last = json(store.get(folder(lastStep()) + "manifest.json").orElseThrow());
             long trained = last.get("images_seen").getAsLong();
 
             Map<String, DeadLetter> letters = deadLetters(corrupt.size());
@@ -153,10 +172,22 @@ class StreamingJobTest {
                 assertEquals("images", letter.getTopic());
                 assertTrue(!letter.getMessage().isBlank());
             });
-            assertEquals(GOOD, trained, "every good image is trained on");
-            assertEquals(GOOD + corrupt.size(), trained + letters.size(), "produced = trained-on + dead-lettered");
-            assertEquals(GOOD + corrupt.size() - 1, last.getAsJsonObject("kafka_offsets").get("images/0").getAsLong(),
-                    "the manifest records the last offset trained on (the topic's last record is a good image)");
+            assertTrue(heldOut >= ProbeScorer.MIN_PROBES, "the fixture holds out enough probes: " + heldOut);
+            assertEquals(GOOD - heldOut, trained, "every good image is trained on, except the held-out probes");
+            assertEquals(GOOD + corrupt.size(), trained + heldOut + letters.size(),
+                    "produced = trained-on + held out for the monitor + dead-lettered");
+
+            JsonObject evaluation = last.getAsJsonObject("evaluation");
+            assertTrue(evaluation != null, "the final checkpoint carries the monitor's k-NN score: " + last);
+            long probes = evaluation.get(ProbeScorer.SIZE).getAsLong();
+            assertTrue(probes >= ProbeScorer.MIN_PROBES && probes <= heldOut, "probe images " + probes
+                    + " of " + heldOut + " held out");
+            double top1 = evaluation.get(ProbeScorer.TOP1).getAsDouble();
+            assertTrue(top1 >= 0 && top1 <= 100, "top-1 " + top1);
+            assertEquals(4.0, evaluation.get(ProbeScorer.CLASSES).getAsDouble(), "the synthetic fixture has 4 classes");
+            assertEquals(KnnClassifier.DEFAULT_K, evaluation.get(ProbeScorer.K).getAsInt());
+            assertEquals(lastTrainedOffset, last.getAsJsonObject("kafka_offsets").get("images/0").getAsLong(),
+                    "the manifest records the last offset trained on");
         }
     }
 
@@ -248,16 +279,16 @@ class StreamingJobTest {
         }
         assertTrue(restart > 0, "training restarted after the failure: " + steps);
         assertTrue(steps.get(restart) > 0, "resumed from a checkpoint, not from scratch: " + steps);
-        assertEquals(9L, steps.get(steps.size() - 1), "finished all steps: " + steps);
+        assertEquals(lastStep() - 1, steps.get(steps.size() - 1), "finished all steps: " + steps);
         try (ObjectStore a = new S3ObjectStore(s3.settings("ckpt", "clean"));
                 ObjectStore b = new S3ObjectStore(s3.settings("ckpt", "restored"))) {
             for (String file : List.of("teacher.safetensors", "student.safetensors")) {
-                byte[] expected = a.get("step-000000000010/" + file).orElseThrow();
-                byte[] actual = b.get("step-000000000010/" + file).orElseThrow();
+                byte[] expected = a.get(folder(lastStep()) + file).orElseThrow();
+                byte[] actual = b.get(folder(lastStep()) + file).orElseThrow();
                 assertTrue(Arrays.equals(expected, actual), file + " after a restore differs from the uninterrupted run");
             }
-            assertEquals(json(a.get("step-000000000010/manifest.json").orElseThrow()).get("images_seen"),
-                    json(b.get("step-000000000010/manifest.json").orElseThrow()).get("images_seen"));
+            assertEquals(json(a.get(folder(lastStep()) + "manifest.json").orElseThrow()).get("images_seen"),
+                    json(b.get(folder(lastStep()) + "manifest.json").orElseThrow()).get("images_seen"));
         }
     }
 
@@ -291,6 +322,7 @@ class StreamingJobTest {
         c.put("s3.access-key", s3.accessKey());
         c.put("s3.secret-key", s3.secretKey());
         c.put("flink.checkpoint-interval-ms", "0");
+        c.put("monitor.holdout-percent", HOLD_OUT);
         return JobConfig.of(c);
     }
 
@@ -335,8 +367,17 @@ class StreamingJobTest {
         return ImageEvent.newBuilder().setId(id).setEncoding(encoding).setData(ByteString.copyFrom(data)).build().toByteArray();
     }
 
-    private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {
-        producer.send(new ProducerRecord<>("images", key.getBytes(StandardCharsets.UTF_8), value)).get();
+    private static long send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {
+        return producer.send(new ProducerRecord<>("images", key.getBytes(StandardCharsets.UTF_8), value)).get().offset();
+    }
+
+    /** Steps of a run over the fixture: every trained image once, the last batch possibly short. */
+    static long lastStep() {
+        return (GOOD - heldOut + BATCH - 1) / BATCH;
+    }
+
+    static String folder(long step) {
+        return CheckpointPublisher.folder(step);
     }
 
     private static JsonObject json(byte[] bytes) {

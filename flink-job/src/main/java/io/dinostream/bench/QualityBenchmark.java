@@ -13,6 +13,7 @@ import io.dinostream.eval.KnnClassifier;
 import io.dinostream.eval.KnnResult;
 import io.dinostream.eval.LinePlot;
 import io.dinostream.eval.LoadedCheckpoint;
+import io.dinostream.eval.ProbeScorer;
 import io.dinostream.eval.RawPixelBaseline;
 import io.dinostream.ingest.DecodeLimits;
 import io.dinostream.ingest.ImageDecoder;
@@ -43,6 +44,8 @@ import java.util.Map;
  * embeds bank = the first 10,000 training images and queries = the 10,000 test images with each
  * checkpoint's teacher backbone and scores them with the official k-NN protocol (k 20, T 0.07).
  * Two baselines on the same protocol: raw 32×32 pixels and the randomly initialised backbone.
+ * The job's online monitor scores each checkpoint too (leave-one-out over the images it held out);
+ * its number is shown beside the offline one.
  * Writes quality.csv, quality.md and two PNG plots (top-1 against wall time and images seen).
  */
 public final class QualityBenchmark {
@@ -130,8 +133,11 @@ public final class QualityBenchmark {
                     }
                     Embedder embedder = new Embedder(ckpt);
                     KnnResult r = knn(features(embedder, bank), features(embedder, queries));
+                    double probe = m.has("evaluation")
+                            ? m.getAsJsonObject("evaluation").get(ProbeScorer.TOP1).getAsDouble()
+                            : Double.NaN;
                     Row row = new Row(step, m.get("images_seen").getAsLong(),
-                            (created.toEpochMilli() - started.toEpochMilli()) / 60000.0, r);
+                            (created.toEpochMilli() - started.toEpochMilli()) / 60000.0, r, probe);
                     rows.add(row);
                     System.out.printf("step %d (%.1f min, %d images): top-1 %.2f%%, top-5 %.2f%%%n", row.step,
                             row.minutes, row.images, r.top1(), r.top5());
@@ -144,7 +150,8 @@ public final class QualityBenchmark {
 
     private record Labeled(List<RgbImage> images, List<String> labels) {}
 
-    private record Row(long step, long images, double minutes, KnnResult knn) {}
+    /** One checkpoint: its k-NN result, and the online monitor's score from its manifest (NaN: none). */
+    private record Row(long step, long images, double minutes, KnnResult knn, double probeTop1) {}
 
     private static Labeled load(IdxSource source, int limit) throws RejectedImageException {
         List<RgbImage> images = new ArrayList<>();
@@ -187,15 +194,19 @@ public final class QualityBenchmark {
 
     private static void write(Path out, List<Row> rows, KnnResult pixels, KnnResult random, String label)
             throws IOException {
-        StringBuilder csv = new StringBuilder("run,step,minutes,images_seen,top1,top5\n");
-        StringBuilder md = new StringBuilder("| step | minutes | images seen | top-1 % | top-5 % |\n|---|---|---|---|---|\n");
+        StringBuilder csv = new StringBuilder("run,step,minutes,images_seen,top1,top5,online_probe_top1\n");
+        StringBuilder md = new StringBuilder("| step | minutes | images seen | top-1 % | top-5 % | online probe top-1 % |\n"
+                + "|---|---|---|---|---|---|\n");
         double[] minutes = new double[rows.size()];
         double[] images = new double[rows.size()];
         double[] top1 = new double[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            csv.append(String.format("%s,%d,%.2f,%d,%.2f,%.2f%n", label, r.step, r.minutes, r.images, r.knn.top1(), r.knn.top5()));
-            md.append(String.format("| %d | %.1f | %d | %.2f | %.2f |%n", r.step, r.minutes, r.images, r.knn.top1(), r.knn.top5()));
+            String probe = Double.isNaN(r.probeTop1) ? "" : String.format("%.2f", r.probeTop1);
+            csv.append(String.format("%s,%d,%.2f,%d,%.2f,%.2f,%s%n", label, r.step, r.minutes, r.images, r.knn.top1(),
+                    r.knn.top5(), probe));
+            md.append(String.format("| %d | %.1f | %d | %.2f | %.2f | %s |%n", r.step, r.minutes, r.images,
+                    r.knn.top1(), r.knn.top5(), probe.isEmpty() ? "–" : probe));
             minutes[i] = r.minutes;
             images[i] = r.images;
             top1[i] = r.knn.top1();

@@ -85,6 +85,10 @@ public final class JobConfig implements Serializable {
         option("train.freeze-last-layer-steps", "10", "steps with the prototypes frozen at start");
         option("train.max-steps", "0", "stop after this many steps, publish and finish (0: never)");
         option("train.seed", "0", "seed of initialisation and augmentation");
+        option("monitor.probe", "stream", "online k-NN monitor probes: stream (labelled images held out of training),"
+                + " an image source of labelled files (idx:PATH, folder:PATH), or off");
+        option("monitor.holdout-percent", "2", "with --monitor.probe stream: share of labelled images held out, 0-100");
+        option("monitor.probe-size", "1000", "most probe images kept (a uniform sample of those seen)");
         option("publish.uri", "file:///tmp/dino-stream/checkpoints", "where checkpoints go: s3://bucket/prefix or file:///path");
         option("publish.every-steps", "100", "publish a checkpoint every N steps (0: off)");
         option("publish.every-seconds", "600", "and/or every T seconds (0: off)");
@@ -238,6 +242,18 @@ public final class JobConfig implements Serializable {
         nonNegative("publish.every-seconds");
         positive("publish.retries");
         nonNegative("flink.checkpoint-interval-ms");
+        positive("monitor.probe-size");
+        double holdOut = getDouble("monitor.holdout-percent");
+        if (holdOut < 0 || holdOut > 100) {
+            throw new IllegalArgumentException("--monitor.holdout-percent must be between 0 and 100, got "
+                    + get("monitor.holdout-percent"));
+        }
+        String probe = get("monitor.probe");
+        if (!probe.equals("stream") && !probe.equals("off") && !probe.startsWith("idx:") && !probe.startsWith("folder:")
+                && !probe.startsWith("synthetic")) {
+            throw new IllegalArgumentException("--monitor.probe must be stream, off, idx:PATH or folder:PATH, got '"
+                    + probe + "'");
+        }
         if (!List.of("earliest", "latest", "committed").contains(get("kafka.starting-offsets"))) {
             throw new IllegalArgumentException("--kafka.starting-offsets must be earliest, latest or committed, got '"
                     + get("kafka.starting-offsets") + "'");

@@ -101,24 +101,36 @@ public final class CheckpointLoader {
             throw new IllegalArgumentException("the checkpoint at " + where + " has backbone " + spec.backbone()
                     + ", which takes precomputed features, not images: there is no backbone to load");
         }
-        Map<String, Safetensors.Tensor> tensors;
-        try {
-            tensors = Safetensors.read(teacher);
-        } catch (IllegalArgumentException e) {
-            throw new CorruptCheckpointException(where + TEACHER + " is not a valid safetensors file: "
-                    + e.getMessage(), e);
-        }
-
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
-            ResNet backbone = new ResNet(new ParameterFactory(manager, DataType.FLOAT32, 0),
-                    ResNet.Depth.parse(spec.backbone()), spec.width(), spec.smallStem());
-            copyBackbone(backbone, tensors, manager, where + TEACHER, spec);
+            ResNet backbone = backbone(teacher, spec, manager, where + TEACHER);
             return new LoadedCheckpoint(step, where, manifest, spec, globalSize, backbone, manager);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * The backbone of spec with the {@code backbone.*} tensors of a teacher or student safetensors
+     * file, checked strictly; its tensors live on manager.
+     *
+     * @param what names the file in error messages
+     * @throws CorruptCheckpointException when the bytes are not safetensors or do not hold this
+     *     backbone
+     */
+    public static ResNet backbone(byte[] safetensors, ModelSpec spec, NDManager manager, String what)
+            throws CorruptCheckpointException {
+        Map<String, Safetensors.Tensor> tensors;
+        try {
+            tensors = Safetensors.read(safetensors);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptCheckpointException(what + " is not a valid safetensors file: " + e.getMessage(), e);
+        }
+        ResNet backbone = new ResNet(new ParameterFactory(manager, DataType.FLOAT32, 0),
+                ResNet.Depth.parse(spec.backbone()), spec.width(), spec.smallStem());
+        copyBackbone(backbone, tensors, manager, what, spec);
+        return backbone;
     }
 
     /** The step named by stepOrLatest: a number, or latest.json's step. */

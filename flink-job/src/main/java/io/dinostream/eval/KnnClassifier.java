@@ -105,7 +105,7 @@ public final class KnnClassifier {
 
     /** The top-1 class index of every query (labels are not needed). */
     public int[] predict(Features queries) {
-        int[][] ranked = rank(queries, 1);
+        int[][] ranked = rank(queries, 1, false);
         int[] out = new int[ranked.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = ranked[i][0];
@@ -121,7 +121,23 @@ public final class KnnClassifier {
                         "query " + i + " has no label: k-NN accuracy needs every query labelled");
             }
         }
-        int[][] ranked = rank(queries, Math.min(TOP5, k));
+        return score(queries, rank(queries, Math.min(TOP5, k), false), k);
+    }
+
+    /**
+     * Leave-one-out accuracy over the bank itself: every bank row is a query whose neighbours are
+     * the other rows (k is at most the bank size − 1). For a labelled probe set with no separate
+     * queries, such as the job's online monitor.
+     */
+    public KnnResult evaluateLeaveOneOut() {
+        if (bank.size() < 2) {
+            throw new IllegalArgumentException("leave-one-out k-NN needs at least 2 bank rows, got " + bank.size());
+        }
+        int used = Math.min(k, bank.size() - 1);
+        return score(bank, rank(bank, Math.min(TOP5, used), true), used);
+    }
+
+    private KnnResult score(Features queries, int[][] ranked, int neighbours) {
         int top1 = 0;
         int top5 = 0;
         for (int q = 0; q < ranked.length; q++) {
@@ -140,11 +156,14 @@ public final class KnnClassifier {
             }
         }
         int n = queries.size();
-        return new KnnResult(100.0 * top1 / n, 100.0 * top5 / n, n, k, temperature);
+        return new KnnResult(100.0 * top1 / n, 100.0 * top5 / n, n, neighbours, temperature);
     }
 
-    /** For every query, its first min(depth, classes) class indices in rank order. */
-    private int[][] rank(Features queries, int depth) {
+    /**
+     * For every query, its first min(depth, classes) class indices in rank order; with
+     * leaveOneOut the queries are the bank and query i never takes bank row i as a neighbour.
+     */
+    private int[][] rank(Features queries, int depth, boolean leaveOneOut) {
         if (queries.dim() != bank.dim()) {
             throw new IllegalArgumentException("queries have " + queries.dim() + " dimensions but the bank has "
                     + bank.dim() + ": bank and queries must be features of the same model");
@@ -157,7 +176,7 @@ public final class KnnClassifier {
         int nb = bank.size();
         int dim = bank.dim();
         int[][] ranked = new int[nq][];
-        Voting voting = new Voting(Math.min(depth, classes.length));
+        Voting voting = new Voting(Math.min(depth, classes.length), leaveOneOut ? Math.min(k, nb - 1) : k);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray bankT = manager.create(bank.values(), new Shape(nb, dim)).transpose();
             for (int start = 0; start < nq; start += CHUNK) {
@@ -169,7 +188,7 @@ public final class KnnClassifier {
                     sims = block.matMul(bankT).toFloatArray();
                 }
                 for (int r = 0; r < rows; r++) {
-                    ranked[start + r] = voting.rank(sims, r * nb, nb);
+                    ranked[start + r] = voting.rank(sims, r * nb, nb, leaveOneOut ? start + r : -1);
                 }
             }
         }
@@ -180,20 +199,28 @@ public final class KnnClassifier {
     private final class Voting {
 
         private final int depth;
-        private final int[] heap = new int[k]; // bank rows; heap[0] is the worst kept neighbour
+        private final int k;
+        private final int[] heap; // bank rows; heap[0] is the worst kept neighbour
         private final double[] weight = new double[classes.length];
         private final boolean[] voted = new boolean[classes.length];
-        private final Integer[] order = new Integer[k];
+        private final Integer[] order;
 
-        Voting(int depth) {
+        Voting(int depth, int k) {
             this.depth = depth;
+            this.k = k;
+            this.heap = new int[k];
+            this.order = new Integer[k];
         }
 
-        int[] rank(float[] sims, int offset, int nb) {
+        /** The query's ranked classes; bank row {@code skip} (-1: none) is not a neighbour. */
+        int[] rank(float[] sims, int offset, int nb, int skip) {
             // k best rows: higher similarity first, then lower row. Rows arrive in increasing order,
             // so a later row only replaces the worst kept one when it is strictly more similar.
             int size = 0;
             for (int b = 0; b < nb; b++) {
+                if (b == skip) {
+                    continue;
+                }
                 float s = sims[offset + b];
                 if (size < k) {
                     heap[size] = b;

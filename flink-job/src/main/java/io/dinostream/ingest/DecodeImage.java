@@ -72,7 +72,7 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
         }
         decoded.inc();
         // Outside the try: chained operators run inside collect(), and their failures are theirs.
-        out.collect(new DecodedImage(event.getId(), record.position(), image));
+        out.collect(new DecodedImage(event.getId(), record.position(), image, event.getLabel()));
     }
 
     private void reject(RawRecord record, String id, DeadLetter.Reason reason, String message, Context ctx) {

@@ -5,6 +5,7 @@ import com.google.gson.JsonParser;
 import io.dinostream.DinoStreamJob;
 import io.dinostream.config.Flags;
 import io.dinostream.config.JobConfig;
+import io.dinostream.eval.ProbeScorer;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointPublisher;
 import io.dinostream.publish.ObjectStore;
@@ -154,9 +155,9 @@ public final class Demo {
                     long step = latestStep(store);
                     if (step > lastSeen) {
                         lastSeen = step;
-                        System.out.printf("checkpoint step %d published: s3://%s/%s/%s (%.0f s after start, %d images produced)%n",
+                        System.out.printf("checkpoint step %d published: s3://%s/%s/%s (%.0f s after start, %d images produced)%s%n",
                                 step, BUCKET, PREFIX, CheckpointPublisher.folder(step),
-                                (System.nanoTime() - started) / 1e9, produced.get());
+                                (System.nanoTime() - started) / 1e9, produced.get(), probeScore(store, step));
                     }
                     if (maxSteps > 0 && step >= maxSteps) {
                         System.out.printf("reached --max-steps %d; stopping%n", maxSteps);
@@ -209,6 +210,25 @@ public final class Demo {
         }
         try (var files = Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals("_metadata"))) {
             return files.max(java.util.Comparator.comparing(p -> p.toFile().lastModified())).map(Path::getParent);
+        }
+    }
+
+    /** ", probe k-NN top-1 …" from the step's manifest, or "" when it has no score. */
+    private static String probeScore(ObjectStore store, long step) {
+        try {
+            Optional<byte[]> bytes = store.get(CheckpointPublisher.folder(step) + "manifest.json");
+            if (bytes.isEmpty()) {
+                return "";
+            }
+            JsonObject m = JsonParser.parseString(new String(bytes.get(), StandardCharsets.UTF_8)).getAsJsonObject();
+            if (!m.has("evaluation")) {
+                return "";
+            }
+            JsonObject e = m.getAsJsonObject("evaluation");
+            return String.format(", probe k-NN top-1 %.2f %% on %d images", e.get(ProbeScorer.TOP1).getAsDouble(),
+                    e.get(ProbeScorer.SIZE).getAsLong());
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.Optional;
  * Writes a {@link ModelSnapshot} as an immutable checkpoint folder
  * {@code step-<12 digits>/} holding {@code teacher.safetensors}, {@code student.safetensors} and,
  * written after them, {@code manifest.json} (step, time, images seen, config, code version,
- * metrics, Kafka offsets, sha256 and size of each file); then {@code latest.json} naming the folder,
+ * metrics, the probe monitor's evaluation when there is one, Kafka offsets, sha256 and size of each
+ * file); then {@code latest.json} naming the folder,
  * written last and never moved back to an older step. A reader that follows latest.json never sees
  * a partial checkpoint. Each write is retried with a doubling backoff before giving up.
  */
@@ -93,6 +94,9 @@ public final class CheckpointPublisher {
         manifest.addProperty("code_version", codeVersion());
         manifest.add("config", GSON.toJsonTree(config));
         manifest.add("metrics", GSON.toJsonTree(snapshot.metrics()));
+        if (!snapshot.evaluation().isEmpty()) {
+            manifest.add("evaluation", GSON.toJsonTree(new java.util.TreeMap<>(snapshot.evaluation())));
+        }
         manifest.add("kafka_offsets", GSON.toJsonTree(snapshot.kafkaOffsets()));
         manifest.add("files", fileInfo);
         byte[] manifestBytes = GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8);

@@ -131,11 +131,12 @@ public final class StreamTypes {
             out.writeUTF(d.id());
             writePosition(d.position(), out);
             writeImage(d.image(), out);
+            out.writeUTF(d.label());
         }
 
         @Override
         protected DecodedImage read(DataInputView in) throws IOException {
-            return new DecodedImage(in.readUTF(), readPosition(in), readImage(in));
+            return new DecodedImage(in.readUTF(), readPosition(in), readImage(in), in.readUTF());
         }
 
         @Override
@@ -243,6 +244,11 @@ public final class StreamTypes {
                 out.writeLong(e.getValue());
             }
             out.writeBoolean(s.isFinal());
+            out.writeInt(s.evaluation().size());
+            for (Map.Entry<String, Double> e : s.evaluation().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeDouble(e.getValue());
+            }
         }
 
         @Override
@@ -260,7 +266,12 @@ public final class StreamTypes {
             for (int i = in.readInt(); i > 0; i--) {
                 offsets.put(in.readUTF(), in.readLong());
             }
-            return new ModelSnapshot(step, images, created, teacher, student, metrics, offsets, in.readBoolean());
+            boolean isFinal = in.readBoolean();
+            Map<String, Double> evaluation = new LinkedHashMap<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                evaluation.put(in.readUTF(), in.readDouble());
+            }
+            return new ModelSnapshot(step, images, created, teacher, student, metrics, offsets, isFinal, evaluation);
         }
 
         @Override

@@ -495,4 +495,17 @@ final class JobConfigTest {
         assertEquals(0.06, schedules.teacherTemp().valueAt(20), 1e-12);
         assertTrue(schedules.lr().restart());
     }
+
+    @Test
+    void monitorOptionsAreChecked() {
+        assertEquals("stream", parse().get("monitor.probe"));
+        assertEquals("idx:/data/t10k-images-idx3-ubyte.gz",
+                parse("--monitor.probe", "idx:/data/t10k-images-idx3-ubyte.gz").get("monitor.probe"));
+        assertEquals("off", parse("--monitor.probe", "off").get("monitor.probe"));
+        assertMentions(parseFails("--monitor.probe", "held-out").getMessage(),
+                "--monitor.probe must be stream, off, idx:PATH or folder:PATH", "held-out");
+        assertMentions(parseFails("--monitor.holdout-percent", "120").getMessage(),
+                "--monitor.holdout-percent must be between 0 and 100, got 120");
+        assertMentions(parseFails("--monitor.probe-size", "0").getMessage(), "--monitor.probe-size must be > 0");
+    }
 }

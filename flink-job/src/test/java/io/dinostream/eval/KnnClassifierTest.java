@@ -302,4 +302,32 @@ class KnnClassifierTest {
         }
         return new Features(rows, labels);
     }
+
+    /** a1 (1, 0), a2 (0.99, 0.14), b1 (0, 1), b2 (0.8, 0.6): b2's nearest other row is a2. */
+    private static Features twoAsTwoBs() {
+        return features(List.of(new float[] {1f, 0f}, new float[] {0.99f, 0.14f}, new float[] {0f, 1f},
+                new float[] {0.8f, 0.6f}), "a", "a", "b", "b");
+    }
+
+    @Test
+    void leaveOneOutNeverLetsARowVoteForItself() {
+        // k = 1. Nearest other row: a1 → a2 (0.99), a2 → a1 (0.99 vs b2 0.876), b1 → b2 (0.6 vs a2 0.14):
+        // right; b2 → a2 (0.876 vs a1 0.8, b1 0.6): wrong. 3 of 4.
+        KnnClassifier knn = new KnnClassifier(twoAsTwoBs(), 1, 0.07);
+
+        assertEquals(new KnnResult(75.0, 75.0, 4, 1, 0.07), knn.evaluateLeaveOneOut());
+        // Queried against itself, every row finds itself at similarity 1.
+        assertEquals(100.0, knn.evaluate(twoAsTwoBs()).top1());
+    }
+
+    @Test
+    void leaveOneOutUsesAtMostTheOtherRowsAsNeighbours() {
+        // k = 20 over 4 rows: 3 neighbours each. b2: a2 0.876 + a1 0.8 outvote b1 0.6 at T = 0.07, so
+        // still 3 of 4 right; top-5 (here top-2 of 2 classes) is always right.
+        KnnResult r = new KnnClassifier(twoAsTwoBs(), 20, 0.07).evaluateLeaveOneOut();
+
+        assertEquals(new KnnResult(75.0, 100.0, 4, 3, 0.07), r);
+        assertThrows(IllegalArgumentException.class,
+                () -> new KnnClassifier(features(List.of(new float[] {1f}), "a"), 20, 0.07).evaluateLeaveOneOut());
+    }
 }

@@ -78,7 +78,7 @@ final class StreamTypesTest {
         offsets.put("images/0", 41L);
         offsets.put("images/1", Long.MAX_VALUE);
         return new ModelSnapshot(120, 3840, 1_714_564_800_000L, new byte[] {1, -2, 3}, new byte[] {-128, 127},
-                metrics, offsets, true);
+                metrics, offsets, true, Map.of("probe_knn_top1", 81.25, "probe_size", 400.0));
     }
 
     private static DeadLetter deadLetter() {
@@ -133,7 +133,7 @@ final class StreamTypesTest {
         return List.of(
                 new Sample<>(StreamTypes.RAW_RECORD,
                         new RawRecord(new byte[] {7}, new byte[] {1, 2, 3}, "images", 0, 5, 1000)),
-                new Sample<>(StreamTypes.DECODED_IMAGE, new DecodedImage("event-17", POSITION, image(5, 4, 0))),
+                new Sample<>(StreamTypes.DECODED_IMAGE, new DecodedImage("event-17", POSITION, image(5, 4, 0), "7")),
                 new Sample<>(StreamTypes.CROP_SET, cropSet(POSITION)),
                 new Sample<>(StreamTypes.TRAINING_REPORT, report()),
                 new Sample<>(StreamTypes.MODEL_SNAPSHOT, modelSnapshot()),
@@ -176,7 +176,7 @@ final class StreamTypesTest {
 
     @Test
     void decodedImageRoundTrips() throws IOException {
-        DecodedImage decoded = new DecodedImage("event-17", POSITION, image(5, 4, 0));
+        DecodedImage decoded = new DecodedImage("event-17", POSITION, image(5, 4, 0), "7");
 
         assertEquals(decoded, roundTrip(StreamTypes.DECODED_IMAGE, decoded));
     }

@@ -1,0 +1,73 @@
+package io.dinostream.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dinostream.augment.RgbImage;
+import io.dinostream.ingest.DecodedImage;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ProbeSetTest {
+
+    private static DecodedImage image(int i, String label, int side) {
+        byte[] rgb = new byte[side * side * 3];
+        java.util.Arrays.fill(rgb, (byte) i);
+        return new DecodedImage("img-" + i, null, new RgbImage(side, side, rgb), label);
+    }
+
+    private static List<String> ids(ProbeSet set) {
+        return set.probes().stream().map(DecodedImage::id).toList();
+    }
+
+    @Test
+    void keepsEveryLabelledImageUntilFullResizedToTheEmbeddingSide() {
+        ProbeSet set = new ProbeSet(5, 8);
+        set.offer(image(0, "cat", 20));
+        set.offer(image(1, "", 20)); // unlabelled: cannot vote, ignored
+        set.offer(image(2, "dog", 8));
+
+        assertEquals(List.of("img-0", "img-2"), ids(set));
+        assertEquals(2, set.offered());
+        assertEquals(2, set.classes());
+        for (DecodedImage p : set.probes()) {
+            assertEquals(8, p.image().width());
+            assertEquals(8, p.image().height());
+        }
+    }
+
+    @Test
+    void pastCapacityItIsAUniformSampleOfEverythingOffered() {
+        ProbeSet set = new ProbeSet(100, 4);
+        for (int i = 0; i < 10_000; i++) {
+            set.offer(image(i, "c" + (i % 3), 4));
+        }
+        assertEquals(100, set.size());
+        assertEquals(10_000, set.offered());
+        // A uniform sample keeps ~50 of the first 5,000 (binomial, sd 5); keep-first would keep 100,
+        // keep-last 0.
+        long early = set.probes().stream().filter(p -> Integer.parseInt(p.id().substring(4)) < 5_000).count();
+        assertTrue(early > 30 && early < 70, "kept from the first half: " + early);
+    }
+
+    @Test
+    void theSameArrivalsGiveTheSameSetAndARestoredSetContinuesIdentically() {
+        ProbeSet a = new ProbeSet(10, 4);
+        ProbeSet b = new ProbeSet(10, 4);
+        for (int i = 0; i < 500; i++) {
+            a.offer(image(i, "x", 4));
+            b.offer(image(i, "x", 4));
+        }
+        assertEquals(ids(a), ids(b));
+
+        ProbeSet restored = new ProbeSet(10, 4);
+        restored.restore(a.probes(), a.offered());
+        for (int i = 500; i < 800; i++) {
+            a.offer(image(i, "x", 4));
+            restored.offer(image(i, "x", 4));
+        }
+        assertEquals(ids(a), ids(restored));
+        assertEquals(a.offered(), restored.offered());
+    }
+}
