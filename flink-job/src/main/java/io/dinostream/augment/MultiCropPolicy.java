@@ -18,6 +18,9 @@ import java.util.List;
  *   <li>every local view: {@link GaussianBlur} p 0.5.
  * </ul>
  *
+ * The blur's sigma range (DINO: 0.1–2.0 px, chosen for 224 px views) can be changed or the blur
+ * turned off: on 32 px views a 2 px blur erases most of the image.
+ *
  * With more than two global views the extra ones follow the second view's recipe. Views are drawn
  * in the order global 1, global 2, ..., local 1, ..., each op drawing from the one generator in
  * pipeline order, so the same image and the same generator state give the same {@link CropSet}.
@@ -31,6 +34,8 @@ import java.util.List;
  * @param globalScaleMax largest global crop, fraction of the image area (DINO: 1.0)
  * @param localScaleMin smallest local crop, fraction of the image area (DINO: 0.05)
  * @param localScaleMax largest local crop, fraction of the image area (DINO: 0.4)
+ * @param blurSigmaMin smallest blur sigma, pixels (DINO: 0.1)
+ * @param blurSigmaMax largest blur sigma, pixels (DINO: 2.0); 0 for both turns the blur off
  */
 public record MultiCropPolicy(
         int globalSize,
@@ -40,16 +45,15 @@ public record MultiCropPolicy(
         double globalScaleMin,
         double globalScaleMax,
         double localScaleMin,
-        double localScaleMax) implements java.io.Serializable {
+        double localScaleMax,
+        double blurSigmaMin,
+        double blurSigmaMax) implements java.io.Serializable {
 
     private static final HorizontalFlip FLIP = new HorizontalFlip(0.5);
     private static final ColorJitter JITTER = ColorJitter.paper();
     private static final double JITTER_P = 0.8;
     private static final RandomGrayscale GRAYSCALE = new RandomGrayscale(0.2);
-    private static final GaussianBlur FIRST_GLOBAL_BLUR = new GaussianBlur(1.0);
-    private static final GaussianBlur OTHER_GLOBAL_BLUR = new GaussianBlur(0.1);
     private static final Solarize OTHER_GLOBAL_SOLARIZE = new Solarize(0.2);
-    private static final GaussianBlur LOCAL_BLUR = new GaussianBlur(0.5);
 
     public MultiCropPolicy {
         requirePositive(globalSize, "globalSize");
@@ -66,6 +70,19 @@ public record MultiCropPolicy(
         }
         requireScale(globalScaleMin, globalScaleMax, "globalScale");
         requireScale(localScaleMin, localScaleMax, "localScale");
+        if (!(blurSigmaMin == 0 && blurSigmaMax == 0) && !(blurSigmaMin > 0 && blurSigmaMin <= blurSigmaMax)) {
+            throw new IllegalArgumentException("blur sigma range must satisfy 0 < min <= max (or be 0,0 for no blur),"
+                    + " got (" + blurSigmaMin + ", " + blurSigmaMax + ")");
+        }
+    }
+
+    /** Whether views are blurred at all. */
+    public boolean blurs() {
+        return blurSigmaMax > 0;
+    }
+
+    private RgbImage blur(RgbImage view, double p, SeededRandom rng) {
+        return blurs() ? new GaussianBlur(p, blurSigmaMin, blurSigmaMax).apply(view, rng) : view;
     }
 
     /**
@@ -99,16 +116,16 @@ public record MultiCropPolicy(
         for (int v = 0; v < globalCount; v++) {
             RgbImage view = flipAndColorJitter(globalCrop.apply(image, rng), rng);
             if (v == 0) {
-                view = FIRST_GLOBAL_BLUR.apply(view, rng);
+                view = blur(view, 1.0, rng);
             } else {
-                view = OTHER_GLOBAL_SOLARIZE.apply(OTHER_GLOBAL_BLUR.apply(view, rng), rng);
+                view = OTHER_GLOBAL_SOLARIZE.apply(blur(view, 0.1, rng), rng);
             }
             globals.add(view);
         }
         List<RgbImage> locals = new ArrayList<>(localCount);
         for (int v = 0; v < localCount; v++) {
             RgbImage view = flipAndColorJitter(localCrop.apply(image, rng), rng);
-            locals.add(LOCAL_BLUR.apply(view, rng));
+            locals.add(blur(view, 0.5, rng));
         }
         return new CropSet(sourceId, globals, locals);
     }
@@ -155,8 +172,17 @@ public record MultiCropPolicy(
         private double globalScaleMax = 1.0;
         private double localScaleMin = 0.05;
         private double localScaleMax = 0.4;
+        private double blurSigmaMin = GaussianBlur.DEFAULT_SIGMA_MIN;
+        private double blurSigmaMax = GaussianBlur.DEFAULT_SIGMA_MAX;
 
         private Builder() {}
+
+        /** Blur sigma range in pixels; (0, 0) turns the blur off (no random draw is made for it). */
+        public Builder blurSigma(double min, double max) {
+            this.blurSigmaMin = min;
+            this.blurSigmaMax = max;
+            return this;
+        }
 
         public Builder globalSize(int pixels) {
             this.globalSize = pixels;
@@ -202,7 +228,9 @@ public record MultiCropPolicy(
                     globalScaleMin,
                     globalScaleMax,
                     localScaleMin,
-                    localScaleMax);
+                    localScaleMax,
+                    blurSigmaMin,
+                    blurSigmaMax);
         }
     }
 }

@@ -58,6 +58,7 @@ public final class JobConfig implements Serializable {
         option("crops.local-count", "4", "local views per image (paper: 8)");
         option("crops.global-scale", "0.4,1.0", "area range of global crops");
         option("crops.local-scale", "0.05,0.4", "area range of local crops");
+        option("crops.blur-sigma", "0.1,2.0", "Gaussian blur sigma range in pixels (paper: 0.1,2.0 for 224 px views; 0,0: no blur)");
         option("crops.parallelism", "1", "parallel multi-crop operators");
         option("model.backbone", "resnet18", "resnet18, resnet34 or resnet50");
         option("model.width", "16", "channels of the first ResNet stage (torchvision: 64)");
@@ -357,6 +358,7 @@ public final class JobConfig implements Serializable {
     public MultiCropPolicy cropPolicy() {
         double[] g = range("crops.global-scale");
         double[] l = range("crops.local-scale");
+        double[] blur = range("crops.blur-sigma");
         return MultiCropPolicy.builder()
                 .globalSize(getInt("crops.global-size"))
                 .localSize(getInt("crops.local-size"))
@@ -364,6 +366,7 @@ public final class JobConfig implements Serializable {
                 .localCount(getInt("crops.local-count"))
                 .globalScale(g[0], g[1])
                 .localScale(l[0], l[1])
+                .blurSigma(blur[0], blur[1])
                 .build();
     }
 

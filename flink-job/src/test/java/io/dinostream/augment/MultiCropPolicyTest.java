@@ -1,6 +1,7 @@
 package io.dinostream.augment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,7 +84,7 @@ class MultiCropPolicyTest {
     @Test
     void builderStartsFromThePaperValues() {
         assertEquals(
-                new MultiCropPolicy(224, 96, 2, 8, 0.4, 1.0, 0.05, 0.4),
+                new MultiCropPolicy(224, 96, 2, 8, 0.4, 1.0, 0.05, 0.4, 0.1, 2.0),
                 MultiCropPolicy.builder().build());
     }
 
@@ -111,5 +112,18 @@ class MultiCropPolicyTest {
             assertEquals(size, view.width());
             assertEquals(size, view.height());
         }
+    }
+
+    @Test
+    void theBlurCanBeTurnedOffAndABadSigmaRangeIsRefused() {
+        MultiCropPolicy off = MultiCropPolicy.builder().globalSize(16).localSize(8).localCount(2).blurSigma(0, 0).build();
+        assertFalse(off.blurs());
+        assertTrue(MultiCropPolicy.smallImages().blurs());
+        CropSet views = off.apply("img", TestImages.pattern(24, 24), new SeededRandom(3));
+        assertEquals(2, views.globalViews().size());
+        assertEquals(2, views.localViews().size());
+
+        assertThrows(IllegalArgumentException.class, () -> MultiCropPolicy.builder().blurSigma(0.5, 0.1).build());
+        assertThrows(IllegalArgumentException.class, () -> MultiCropPolicy.builder().blurSigma(0, 1).build());
     }
 }

@@ -426,12 +426,12 @@ final class JobConfigTest {
         JobConfig config = parse("--crops.global-size", "48", "--crops.local-size", "24", "--crops.global-count", "3",
                 "--crops.local-count", "6", "--crops.global-scale", "0.5, 0.9", "--crops.local-scale", "0.1,0.3");
 
-        assertEquals(new MultiCropPolicy(48, 24, 3, 6, 0.5, 0.9, 0.1, 0.3), config.cropPolicy());
+        assertEquals(new MultiCropPolicy(48, 24, 3, 6, 0.5, 0.9, 0.1, 0.3, 0.1, 2.0), config.cropPolicy());
     }
 
     @Test
     void defaultCropPolicyIsTheSmallImageOne() {
-        assertEquals(new MultiCropPolicy(32, 16, 2, 4, 0.4, 1.0, 0.05, 0.4), parse().cropPolicy());
+        assertEquals(new MultiCropPolicy(32, 16, 2, 4, 0.4, 1.0, 0.05, 0.4, 0.1, 2.0), parse().cropPolicy());
     }
 
     @Test
