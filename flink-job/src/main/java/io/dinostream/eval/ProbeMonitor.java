@@ -1,13 +1,9 @@
 package io.dinostream.eval;
 
-import io.dinostream.ingest.DecodeLimits;
 import io.dinostream.ingest.DecodedImage;
-import io.dinostream.ingest.ImageDecoder;
-import io.dinostream.ingest.RejectedImageException;
 import io.dinostream.local.ImageSource;
 import io.dinostream.local.ImageSources;
 import io.dinostream.model.ModelSpec;
-import io.dinostream.proto.ImageEvent;
 import io.dinostream.train.ModelSnapshot;
 import io.dinostream.types.StreamTypes;
 import org.apache.flink.api.common.state.ListState;
@@ -99,17 +95,9 @@ public final class ProbeMonitor extends AbstractStreamOperator<ModelSnapshot>
     }
 
     private void loadFiles() {
-        int skipped = 0;
+        int skipped;
         try (ImageSource source = ImageSources.open(probeSource, 0)) {
-            while (source.hasNext() && probes.size() < capacity) {
-                ImageEvent e = source.next();
-                try {
-                    probes.offer(new DecodedImage(e.getId(), null, ImageDecoder.decode(e, DecodeLimits.defaults()),
-                            e.getLabel()));
-                } catch (RejectedImageException ex) {
-                    skipped++;
-                }
-            }
+            skipped = probes.fill(source);
         }
         LOG.info("loaded {} probe images of {} classes from {}{}", probes.size(), probes.classes(), probeSource,
                 skipped > 0 ? " (" + skipped + " could not be decoded)" : "");

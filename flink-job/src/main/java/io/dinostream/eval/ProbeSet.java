@@ -2,7 +2,12 @@ package io.dinostream.eval;
 
 import io.dinostream.augment.BicubicResize;
 import io.dinostream.augment.RgbImage;
+import io.dinostream.ingest.DecodeLimits;
 import io.dinostream.ingest.DecodedImage;
+import io.dinostream.ingest.ImageDecoder;
+import io.dinostream.ingest.RejectedImageException;
+import io.dinostream.local.ImageSource;
+import io.dinostream.proto.ImageEvent;
 import io.dinostream.util.SeededRandom;
 
 import java.util.ArrayList;
@@ -52,6 +57,23 @@ public final class ProbeSet {
         if (slot < capacity) {
             probes.set((int) slot, resized(image));
         }
+    }
+
+    /**
+     * Offers images from source until the set is full or the source ends, decoding each with the
+     * default limits; returns how many could not be decoded (they are skipped).
+     */
+    public int fill(ImageSource source) {
+        int skipped = 0;
+        while (source.hasNext() && probes.size() < capacity) {
+            ImageEvent e = source.next();
+            try {
+                offer(new DecodedImage(e.getId(), null, ImageDecoder.decode(e, DecodeLimits.defaults()), e.getLabel()));
+            } catch (RejectedImageException ex) {
+                skipped++;
+            }
+        }
+        return skipped;
     }
 
     private DecodedImage resized(DecodedImage image) {

@@ -3,9 +3,14 @@ package io.dinostream.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.dinostream.augment.RgbImage;
 import io.dinostream.ingest.DecodedImage;
+import io.dinostream.local.ImageSource;
+import io.dinostream.local.SyntheticSource;
+import io.dinostream.proto.ImageEvent;
 
+import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -69,5 +74,34 @@ class ProbeSetTest {
         }
         assertEquals(ids(a), ids(restored));
         assertEquals(a.offered(), restored.offered());
+    }
+
+    @Test
+    void fillsFromLabelledFilesUntilFullSkippingWhatCannotBeDecoded() {
+        ProbeSet set = new ProbeSet(30, 16);
+        ImageEvent broken = ImageEvent.newBuilder().setId("broken").setLabel("disc")
+                .setEncoding(ImageEvent.Encoding.PNG).setData(ByteString.copyFromUtf8("not a png")).build();
+        try (SyntheticSource synthetic = new SyntheticSource(24, 3, 1)) {
+            Iterator<ImageEvent> events = java.util.stream.Stream.concat(java.util.stream.Stream.of(broken),
+                    java.util.stream.Stream.generate(synthetic::next)).iterator();
+            int skipped = set.fill(new ImageSource() {
+                @Override
+                public boolean hasNext() {
+                    return events.hasNext();
+                }
+
+                @Override
+                public ImageEvent next() {
+                    return events.next();
+                }
+
+                @Override
+                public void close() {}
+            });
+            assertEquals(1, skipped);
+        }
+        assertEquals(30, set.size());
+        assertEquals(3, set.classes());
+        assertEquals(16, set.probes().get(0).image().width());
     }
 }
