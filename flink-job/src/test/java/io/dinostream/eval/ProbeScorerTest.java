@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.pytorch.jni.JniUtils;
 import io.dinostream.augment.RgbImage;
 import io.dinostream.ingest.DecodedImage;
 import io.dinostream.publish.FileObjectStore;
@@ -40,7 +41,9 @@ class ProbeScorerTest {
         ProbeSet set = probes(40);
         ModelSnapshot snapshot = CheckpointFixtures.snapshots().get(1);
 
+        int threads = JniUtils.getNumThreads();
         KnnResult online = scorer().score(snapshot.teacher(), set.probes());
+        assertEquals(threads, JniUtils.getNumThreads(), "scoring sets libtorch's thread count back");
 
         KnnResult offline;
         try (FileObjectStore store = CheckpointFixtures.publish(dir);
