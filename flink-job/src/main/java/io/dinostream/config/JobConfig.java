@@ -69,7 +69,7 @@ public final class JobConfig implements Serializable {
         option("model.head-bn", "true", "BatchNorm in the head (official --use_bn_in_head)");
         option("model.norm-last-layer", "true", "fix the prototypes' norm to 1 (paper: on)");
         option("train.batch-size", "32", "source images per training step");
-        option("train.lr", "0.005", "learning rate per 256 images (scaled by batch/256; paper: 0.0005)");
+        option("train.lr", "0.01", "learning rate per 256 images (scaled by batch/256; paper: 0.0005)");
         option("train.min-lr", "1e-6", "final learning rate of the cosine");
         option("train.warmup-steps", "50", "linear learning-rate warm-up steps");
         option("train.horizon-steps", "100000", "steps over which every cosine schedule runs");
