@@ -128,10 +128,7 @@ class StreamingJobTest {
     @Test
     void boundedRunTrainsPublishesCompleteCheckpointsAndDeadLettersEveryCorruptEvent() throws Exception {
         JobConfig config = config("run1");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
-        DinoStreamJob.configure(env, config);
-        DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
-        env.execute("StreamingJobTest");
+        runToEnd(config, "StreamingJobTest");
 
         try (ObjectStore store = new S3ObjectStore(s3.settings("ckpt", "run1"))) {
             List<String> manifests = store.list("").stream().filter(k -> k.endsWith("manifest.json")).toList();
@@ -251,10 +248,7 @@ class StreamingJobTest {
     @Test
     void aFailureAfterACheckpointResumesAtTheSavedStepAndEndsBitIdentical() throws Exception {
         JobConfig clean = config("clean");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
-        DinoStreamJob.configure(env, clean);
-        DinoStreamJob.build(env, clean, DinoStreamJob.kafkaEnds(clean));
-        env.execute("StreamingJobTest clean");
+        runToEnd(clean, "StreamingJobTest clean");
 
         JobConfig failing = config("restored").with(Map.of("flink.checkpoint-interval-ms", "200",
                 "flink.checkpoint-dir", dir.resolve("flink-checkpoints").toUri().toString()));
@@ -298,6 +292,14 @@ class StreamingJobTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> DinoStreamJob.configure(StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration()), config));
         assertTrue(e.getMessage().contains("--flink.checkpoint-dir"), e.getMessage());
+    }
+
+    /** Runs the production graph for config on a local MiniCluster until the bounded topic is done. */
+    static void runToEnd(JobConfig config, String name) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+        DinoStreamJob.configure(env, config);
+        DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
+        env.execute(name);
     }
 
     static JobConfig config(String prefix) {
