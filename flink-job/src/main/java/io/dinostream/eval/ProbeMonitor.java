@@ -53,6 +53,7 @@ public final class ProbeMonitor extends AbstractStreamOperator<ModelSnapshot>
     private final int side;
 
     private transient ProbeSet probes;
+    private transient ProbeScorer scorer;
     private transient ListState<DecodedImage> probeState;
     private transient ListState<Long> offeredState;
     private transient volatile KnnResult last;
@@ -76,6 +77,7 @@ public final class ProbeMonitor extends AbstractStreamOperator<ModelSnapshot>
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         probes = new ProbeSet(capacity, side);
+        scorer = new ProbeScorer(spec, side);
         probeState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("probes", StreamTypes.DECODED_IMAGE));
         offeredState = context.getOperatorStateStore().getListState(
@@ -135,7 +137,7 @@ public final class ProbeMonitor extends AbstractStreamOperator<ModelSnapshot>
         }
         long started = System.nanoTime();
         try {
-            KnnResult r = new ProbeScorer(spec, side).score(snapshot.teacher(), probes.probes());
+            KnnResult r = scorer.score(snapshot.teacher(), probes.probes());
             double seconds = (System.nanoTime() - started) / 1e9;
             Map<String, Double> evaluation = ProbeScorer.evaluation(r, probes.classes(), seconds);
             last = r;
