@@ -17,14 +17,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.flink.connector.kafka.source.KafkaSourceOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Everything the job needs, typed and validated once at start. Built from command-line flags
  * ({@code --name value} or {@code --name=value}) over an optional properties file
  * ({@code --config FILE}, same names without the dashes) over the defaults. {@link #help()} lists
- * every option with its default. Any {@code --kafka.X} that is not one of the options below goes to
- * the Kafka clients unchanged (security.protocol, sasl.*, ssl.*, …). Secrets are never printed.
+ * every option with its default. Any {@code --kafka.X} that is not one of the options below and is a
+ * Kafka consumer or producer property goes to the Kafka clients unchanged (security.protocol,
+ * sasl.*, ssl.*, …); any other name is refused, typos included. Secrets are never printed.
  *
  * <p>Defaults are a CPU recipe that learns within minutes on small images; {@code --recipe paper}
  * switches the model and schedules to the paper's (for GPUs).
@@ -105,6 +111,21 @@ public final class JobConfig implements Serializable {
 
     private static final List<String> SECRET_OPTIONS = List.of("s3.access-key", "s3.secret-key");
 
+    /**
+     * What --kafka.X may name: properties of the consumer and of Flink's Kafka source (which reads),
+     * and of the producer (the dead-letter sink writes).
+     */
+    private static final Set<String> KAFKA_CLIENT_PROPERTIES = new TreeSet<>();
+
+    static {
+        KAFKA_CLIENT_PROPERTIES.addAll(ConsumerConfig.configNames());
+        KAFKA_CLIENT_PROPERTIES.addAll(ProducerConfig.configNames());
+        for (var option : List.of(KafkaSourceOptions.CLIENT_ID_PREFIX, KafkaSourceOptions.PARTITION_DISCOVERY_INTERVAL_MS,
+                KafkaSourceOptions.REGISTER_KAFKA_CONSUMER_METRICS, KafkaSourceOptions.COMMIT_OFFSETS_ON_CHECKPOINT)) {
+            KAFKA_CLIENT_PROPERTIES.add(option.key());
+        }
+    }
+
     private final Map<String, String> values;
     private final Map<String, String> kafkaProperties;
 
@@ -141,7 +162,14 @@ public final class JobConfig implements Serializable {
             if (OPTIONS.containsKey(e.getKey())) {
                 values.put(e.getKey(), e.getValue().trim());
             } else if (e.getKey().startsWith("kafka.")) {
-                kafka.put(e.getKey().substring("kafka.".length()), e.getValue());
+                String property = e.getKey().substring("kafka.".length());
+                if (!KAFKA_CLIENT_PROPERTIES.contains(property)) {
+                    // a typo here would otherwise pass silently to the clients, which ignore it
+                    throw new IllegalArgumentException("unknown option --" + e.getKey() + ": neither a job option nor"
+                            + " a Kafka consumer or producer property" + suggestion(e.getKey())
+                            + " (run with --help for the list)");
+                }
+                kafka.put(property, e.getValue());
             } else {
                 throw new IllegalArgumentException("unknown option --" + e.getKey() + suggestion(e.getKey())
                         + " (run with --help for the list)");
@@ -177,9 +205,11 @@ public final class JobConfig implements Serializable {
     }
 
     private static String suggestion(String name) {
+        List<String> candidates = new ArrayList<>(OPTIONS.keySet());
+        KAFKA_CLIENT_PROPERTIES.forEach(property -> candidates.add("kafka." + property));
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String known : OPTIONS.keySet()) {
+        for (String known : candidates) {
             int d = distance(name, known);
             if (d < bestDistance) {
                 bestDistance = d;
@@ -225,7 +255,7 @@ public final class JobConfig implements Serializable {
         StringBuilder sb = new StringBuilder("Options (flags --name value; a --config file uses the same names):\n");
         OPTIONS.forEach((name, d) -> sb.append(String.format("  --%-32s %s%n  %-34s default: %s%n", name, d[1], "",
                 d[0].isEmpty() ? "(none)" : d[0])));
-        sb.append("  --kafka.<property>                 any other Kafka client property, passed through"
+        sb.append("  --kafka.<property>                 any other Kafka consumer or producer property, passed through"
                 + " (e.g. --kafka.security.protocol SASL_SSL)\n");
         return sb.toString();
     }

@@ -209,6 +209,30 @@ final class JobConfigTest {
         assertFalse(e.getMessage().contains("did you mean"), e.getMessage());
     }
 
+    @Test
+    void kafkaNameThatIsNoClientPropertyFailsInsteadOfPassingThrough() {
+        IllegalArgumentException e = parseFails("--kafka.topic", "images");
+
+        assertMentions(e.getMessage(), "unknown option --kafka.topic", "Kafka consumer or producer property",
+                "did you mean --kafka.topics?");
+    }
+
+    @Test
+    void misspeltKafkaClientPropertySuggestsTheClientProperty() {
+        IllegalArgumentException e = parseFails("--kafka.security.protocl", "SASL_SSL");
+
+        assertMentions(e.getMessage(), "did you mean --kafka.security.protocol?");
+    }
+
+    @Test
+    void consumerProducerAndKafkaSourcePropertiesPassThrough() {
+        JobConfig config = parse("--kafka.max.poll.records", "50", "--kafka.compression.type", "zstd",
+                "--kafka.partition.discovery.interval.ms", "60000");
+
+        assertEquals(Map.of("max.poll.records", "50", "compression.type", "zstd",
+                "partition.discovery.interval.ms", "60000"), config.kafkaProperties());
+    }
+
     // --- bad values fail at parse, naming the option and the fix -----------------------------
 
     @Test
@@ -331,16 +355,16 @@ final class JobConfigTest {
                 "--kafka.security.protocol", "SASL_SSL",
                 "--kafka.sasl.jaas.config", "PlainLoginModule required password=\"p\";",
                 "--kafka.ssl.truststore.password", "tpw",
-                "--kafka.sasl.client.secret", "cs",
+                "--kafka.sasl.oauthbearer.client.credentials.client.secret", "cs",
                 "--kafka.ssl.keystore.key=-----BEGIN PRIVATE KEY-----",
-                "--kafka.ssl.key.location", "/keys/k.pem").describe();
+                "--kafka.ssl.keystore.location", "/keys/k.jks").describe();
 
         assertEquals("SASL_SSL", shown.get("kafka.security.protocol"));
         assertEquals("***", shown.get("kafka.sasl.jaas.config"));
         assertEquals("***", shown.get("kafka.ssl.truststore.password"));
-        assertEquals("***", shown.get("kafka.sasl.client.secret"));
+        assertEquals("***", shown.get("kafka.sasl.oauthbearer.client.credentials.client.secret"));
         assertEquals("***", shown.get("kafka.ssl.keystore.key"), "an inline PEM key is a secret");
-        assertEquals("/keys/k.pem", shown.get("kafka.ssl.key.location"), "a file location is not");
+        assertEquals("/keys/k.jks", shown.get("kafka.ssl.keystore.location"), "a file location is not");
     }
 
     @Test
