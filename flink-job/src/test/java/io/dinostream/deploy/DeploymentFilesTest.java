@@ -1,0 +1,467 @@
+package io.dinostream.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dinostream.DinoStreamJob;
+import io.dinostream.config.JobConfig;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.runtime.util.EnvironmentInformation;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The deployment files (docker/, k8s/) are checked statically, since no Docker engine or cluster
+ * runs here: every file parses; the job's arguments pass the job's own option parser; every Flink
+ * configuration key is a current Flink option whose value parses; versions match the ones the jar
+ * is built with; and the files agree with each other (hosts, ports, topics, buckets, secrets,
+ * volumes, the jar's path in the image).
+ */
+final class DeploymentFilesTest {
+
+    private static final String JAR_IN_IMAGE = "/opt/flink/usrlib/dino-stream-job.jar";
+
+    private static Path root;
+    private static Map<String, ConfigOption<?>> flinkOptions;
+    private static Set<String> deprecatedFlinkKeys;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        root = Path.of("").toAbsolutePath();
+        while (!Files.isDirectory(root.resolve("docker")) || !Files.isDirectory(root.resolve("k8s"))) {
+            root = root.getParent();
+            assertNotNull(root, "no docker/ and k8s/ above the working directory");
+        }
+        loadFlinkOptions();
+    }
+
+    // --- the image ----------------------------------------------------------------------------
+
+    @Test
+    void imageIsTheOfficialFlinkImageOfTheBuiltVersionWithTheShadedJar() throws IOException {
+        List<String> lines = Files.readAllLines(root.resolve("docker/Dockerfile"));
+        String flinkArg = single(lines, Pattern.compile("^ARG FLINK_VERSION=(\\S+)$"));
+        assertEquals(EnvironmentInformation.getVersion(), flinkArg, "FLINK_VERSION in docker/Dockerfile");
+        List<String> froms = lines.stream().filter(l -> l.startsWith("FROM ")).toList();
+        assertEquals("FROM flink:${FLINK_VERSION}-java17", froms.get(froms.size() - 1), "runtime stage");
+
+        String jarName = single(Files.readAllLines(root.resolve("flink-job/pom.xml")),
+                Pattern.compile("^\\s*<finalName>(\\S+)</finalName>$")) + ".jar";
+        String copy = single(lines, Pattern.compile("^COPY --from=build .*$"));
+        assertTrue(copy.endsWith(" /src/flink-job/target/" + jarName + " " + JAR_IN_IMAGE),
+                "the runtime stage copies the shaded jar to " + JAR_IN_IMAGE + ": " + copy);
+        for (String module : List.of("pom.xml", "proto", "flink-job")) {
+            assertTrue(lines.contains("COPY " + module + (module.equals("pom.xml") ? " ./" : " " + module)),
+                    "the build stage copies " + module);
+        }
+    }
+
+    // --- docker/compose.yaml ------------------------------------------------------------------
+
+    @Test
+    void composeJobManagerRunsTheJobWithOptionsTheJobAccepts() throws IOException {
+        Map<String, Object> jobManager = composeService("jobmanager");
+        List<String> command = strings(jobManager.get("command"));
+        assertEquals(List.of("standalone-job", "--job-classname", DinoStreamJob.class.getName()),
+                command.subList(0, 3));
+        JobConfig config = assertDoesNotThrow(() -> JobConfig.fromArgs(command.subList(3, command.size())));
+        assertTrue(config.get("flink.checkpoint-dir").startsWith("file://"));
+        assertEquals("taskmanager", strings(composeService("taskmanager").get("command")).get(0));
+    }
+
+    @Test
+    void composeServicesAgreeWithTheJobsKafkaAndS3Settings() throws IOException {
+        Map<String, Object> services = map(compose().get("services"));
+        JobConfig config = composeJobConfig();
+
+        Map<String, Object> kafkaEnv = map(composeService("kafka").get("environment"));
+        String bootstrap = config.get("kafka.bootstrap-servers");
+        assertTrue(services.containsKey(host(bootstrap)), "bootstrap host is a compose service: " + bootstrap);
+        assertTrue(List.of(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS").toString().split(","))
+                        .stream().anyMatch(l -> l.endsWith("://" + bootstrap)),
+                "Kafka advertises " + bootstrap);
+        assertDoesNotThrow(() -> Uuid.fromString(kafkaEnv.get("CLUSTER_ID").toString()), "KRaft cluster id");
+        assertTrue(((Number) kafkaEnv.get("KAFKA_MESSAGE_MAX_BYTES")).longValue() >= config.getLong("ingest.max-bytes"),
+                "Kafka takes messages as large as the job accepts");
+        Set<String> topics = matches(strings(composeService("kafka-init").get("command")).get(0),
+                Pattern.compile("--topic (\\S+)"));
+        assertTrue(topics.containsAll(jobTopics(config)), "kafka-init creates " + jobTopics(config) + ": " + topics);
+
+        URI endpoint = URI.create(config.get("s3.endpoint"));
+        assertTrue(services.containsKey(endpoint.getHost()), "S3 endpoint is a compose service: " + endpoint);
+        assertTrue(strings(composeService("minio").get("ports")).contains(endpoint.getPort() + ":" + endpoint.getPort()));
+        Set<String> buckets = matches(strings(composeService("minio-init").get("command")).get(0),
+                Pattern.compile("mc mb --ignore-existing \\w+/([a-z0-9.-]+)"));
+        assertEquals(Set.of(URI.create(config.get("publish.uri")).getHost()), buckets, "minio-init creates the bucket");
+    }
+
+    @Test
+    void composeFlinkPropertiesAreCurrentFlinkOptionsWithValidValues() throws IOException {
+        Map<String, Object> jobManagerEnv = map(composeService("jobmanager").get("environment"));
+        Map<String, Object> taskManagerEnv = map(composeService("taskmanager").get("environment"));
+        assertEquals(jobManagerEnv, taskManagerEnv, "job- and taskmanager share one environment");
+        assertTrue(jobManagerEnv.containsKey("AWS_ACCESS_KEY_ID") && jobManagerEnv.containsKey("AWS_SECRET_ACCESS_KEY"),
+                "the publisher's S3 credentials");
+        Map<String, String> properties = new LinkedHashMap<>();
+        for (String line : jobManagerEnv.get("FLINK_PROPERTIES").toString().split("\n")) {
+            if (!line.isBlank()) {
+                String[] kv = line.split(":", 2);
+                properties.put(kv[0].trim(), kv[1].trim());
+            }
+        }
+        assertFlinkConfiguration(properties);
+        assertEquals("jobmanager", properties.get("jobmanager.rpc.address"));
+    }
+
+    @Test
+    void composeReferencesOnlyDeclaredServicesAndVolumesAndPinnedImages() throws IOException {
+        Map<String, Object> compose = compose();
+        Map<String, Object> services = map(compose.get("services"));
+        Set<String> volumes = map(compose.get("volumes")).keySet();
+        String kafkaVersion = AppInfoParser.getVersion();
+        services.forEach((name, value) -> {
+            Map<String, Object> service = map(value);
+            String image = service.get("image").toString();
+            assertTrue(image.contains(":") && !image.endsWith(":latest"), name + " pins its image: " + image);
+            if (image.startsWith("apache/kafka:")) {
+                assertEquals("apache/kafka:" + kafkaVersion, image, name + " runs the Kafka the job's client is");
+            }
+            Object dependsOn = service.getOrDefault("depends_on", List.of());
+            Set<String> needed = dependsOn instanceof Map ? map(dependsOn).keySet() : Set.copyOf(strings(dependsOn));
+            assertTrue(services.keySet().containsAll(needed), name + " depends on unknown services: " + needed);
+            for (String mount : strings(service.getOrDefault("volumes", List.of()))) {
+                assertTrue(volumes.contains(mount.split(":")[0]), name + " mounts an undeclared volume: " + mount);
+            }
+        });
+        Map<String, Object> build = map(composeService("jobmanager").get("build"));
+        Path context = root.resolve("docker").resolve(build.get("context").toString()).normalize();
+        assertEquals(root, context, "the image builds from the repository root");
+        assertTrue(Files.isRegularFile(context.resolve(build.get("dockerfile").toString())));
+        assertEquals(composeService("jobmanager").get("image"), composeService("taskmanager").get("image"));
+
+        String checkpoints = URI.create(composeJobConfig().get("flink.checkpoint-dir")).getPath();
+        for (String manager : List.of("jobmanager", "taskmanager")) {
+            assertTrue(strings(composeService(manager).get("volumes")).stream().anyMatch(m -> m.endsWith(":" + checkpoints)),
+                    manager + " mounts the checkpoint volume at " + checkpoints);
+        }
+    }
+
+    // --- k8s/ ---------------------------------------------------------------------------------
+
+    @Test
+    void everyKubernetesObjectHasAnApiVersionKindAndUniqueName() throws IOException {
+        Set<String> seen = new TreeSet<>();
+        for (Map<String, Object> object : k8sObjects()) {
+            assertTrue(object.get("apiVersion") instanceof String && object.get("kind") instanceof String,
+                    "apiVersion and kind: " + object.keySet());
+            String id = object.get("kind") + "/" + map(object.get("metadata")).get("name");
+            assertFalse(id.endsWith("/null"), "metadata.name of " + id);
+            assertTrue(seen.add(id), "defined twice: " + id);
+        }
+        assertTrue(seen.containsAll(List.of("FlinkDeployment/dino-stream", "Kafka/dino-kafka", "Secret/dino-stream-s3",
+                "Service/minio", "Job/minio-create-bucket")), "objects: " + seen);
+    }
+
+    @Test
+    void flinkDeploymentRunsTheImagesJarWithOptionsTheJobAccepts() throws IOException {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
+        String[] flinkVersion = EnvironmentInformation.getVersion().split("\\.");
+        assertEquals("v" + flinkVersion[0] + "_" + flinkVersion[1], spec.get("flinkVersion"));
+        assertEquals(composeService("jobmanager").get("image"), spec.get("image"), "the image docker/ builds");
+
+        Map<String, Object> job = map(spec.get("job"));
+        assertEquals("local://" + JAR_IN_IMAGE, job.get("jarURI"));
+        assertEquals(DinoStreamJob.class.getName(), job.get("entryClass"));
+        assertEquals(1, job.get("parallelism"), "the trainer is one task");
+        assertDoesNotThrow(() -> JobConfig.fromArgs(strings(job.get("args"))));
+    }
+
+    @Test
+    void flinkDeploymentConfigurationIsCurrentFlinkOptionsAndMatchesItsResources() throws IOException {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
+        Map<String, String> configuration = new LinkedHashMap<>();
+        map(spec.get("flinkConfiguration")).forEach((k, v) -> configuration.put(k, v.toString()));
+        assertFlinkConfiguration(configuration);
+
+        Matcher threads = Pattern.compile("-Dai\\.djl\\.pytorch\\.num_threads=(\\d+)")
+                .matcher(configuration.get(CoreOptions.FLINK_JVM_OPTIONS.key()));
+        assertTrue(threads.find(), "libtorch threads are set for the container");
+        Number cpus = (Number) map(map(spec.get("taskManager")).get("resource")).get("cpu");
+        assertTrue(Integer.parseInt(threads.group(1)) <= cpus.doubleValue(),
+                "libtorch threads " + threads.group(1) + " fit the TaskManager's " + cpus + " CPUs");
+
+        // Flink's own s3:// paths need its S3 plugin, of the same Flink version.
+        JobConfig config = JobConfig.fromArgs(strings(map(spec.get("job")).get("args")));
+        boolean flinkUsesS3 = config.get("flink.checkpoint-dir").startsWith("s3://")
+                || configuration.values().stream().anyMatch(v -> v.startsWith("s3://"));
+        assertTrue(flinkUsesS3);
+        Map<String, String> env = containerEnv(spec);
+        assertEquals("flink-s3-fs-hadoop-" + EnvironmentInformation.getVersion() + ".jar", env.get("ENABLE_BUILT_IN_PLUGINS"));
+        assertTrue(env.containsKey("AWS_ACCESS_KEY_ID") && env.containsKey("AWS_SECRET_ACCESS_KEY"));
+    }
+
+    @Test
+    void flinkDeploymentPointsAtTheKafkaTopicsMinioAndBucketDefinedBeside() throws IOException {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
+        JobConfig config = JobConfig.fromArgs(strings(map(spec.get("job")).get("args")));
+
+        Map<String, Object> kafka = k8s("Kafka", "dino-kafka");
+        Map<String, Object> listener = maps(map(map(kafka.get("spec")).get("kafka")).get("listeners")).get(0);
+        assertEquals("dino-kafka-kafka-bootstrap:" + listener.get("port"), config.get("kafka.bootstrap-servers"),
+                "Strimzi's bootstrap service for the plain listener");
+        assertEquals(false, listener.get("tls"));
+        Object maxMessage = map(map(map(kafka.get("spec")).get("kafka")).get("config")).get("message.max.bytes");
+        assertTrue(((Number) maxMessage).longValue() >= config.getLong("ingest.max-bytes"));
+        for (String topic : jobTopics(config)) {
+            Map<String, Object> kafkaTopic = k8s("KafkaTopic", topic);
+            assertEquals("dino-kafka", map(map(kafkaTopic.get("metadata")).get("labels")).get("strimzi.io/cluster"));
+            Object topicMax = map(map(kafkaTopic.get("spec")).get("config")).get("max.message.bytes");
+            assertTrue(((Number) topicMax).longValue() >= config.getLong("ingest.max-bytes"), topic);
+        }
+        for (Map<String, Object> object : k8sObjects()) {
+            if (object.get("kind").equals("KafkaNodePool")) {
+                assertEquals("dino-kafka", map(map(object.get("metadata")).get("labels")).get("strimzi.io/cluster"));
+            }
+        }
+
+        URI endpoint = URI.create(config.get("s3.endpoint"));
+        Map<String, Object> minio = k8s("Service", endpoint.getHost());
+        assertTrue(maps(map(minio.get("spec")).get("ports")).stream().anyMatch(p -> p.get("port").equals(endpoint.getPort())));
+        assertEquals(config.get("s3.endpoint"), map(spec.get("flinkConfiguration")).get("s3.endpoint"),
+                "the job's S3 client and Flink's S3 plugin use the same store");
+
+        String bucket = URI.create(config.get("publish.uri")).getHost();
+        String createBucket = strings(container(k8s("Job", "minio-create-bucket")).get("args")).get(0);
+        assertEquals(Set.of(bucket), matches(createBucket, Pattern.compile("mc mb --ignore-existing \\w+/([a-z0-9.-]+)")));
+        List<String> flinkPaths = new ArrayList<>(List.of(config.get("flink.checkpoint-dir")));
+        map(spec.get("flinkConfiguration")).values().stream().map(Object::toString)
+                .filter(v -> v.startsWith("s3://")).forEach(flinkPaths::add);
+        for (String path : flinkPaths) {
+            assertEquals(bucket, URI.create(path).getHost(), "Flink writes into the bucket that exists: " + path);
+        }
+    }
+
+    @Test
+    void everySecretReferenceNamesASecretKeyDefinedInK8s() throws IOException {
+        Map<String, Set<String>> secrets = new HashMap<>();
+        List<Map<String, Object>> references = new ArrayList<>();
+        for (Map<String, Object> object : k8sObjects()) {
+            if (object.get("kind").equals("Secret")) {
+                Set<String> keys = new TreeSet<>();
+                keys.addAll(map(object.getOrDefault("stringData", Map.of())).keySet());
+                keys.addAll(map(object.getOrDefault("data", Map.of())).keySet());
+                secrets.put(map(object.get("metadata")).get("name").toString(), keys);
+            }
+            collect(object, "secretKeyRef", references);
+        }
+        assertFalse(references.isEmpty());
+        for (Map<String, Object> reference : references) {
+            Set<String> keys = secrets.get(reference.get("name").toString());
+            assertNotNull(keys, "no Secret named " + reference.get("name"));
+            assertTrue(keys.contains(reference.get("key").toString()), "Secret " + reference.get("name")
+                    + " has no key " + reference.get("key"));
+        }
+    }
+
+    // --- helpers ------------------------------------------------------------------------------
+
+    /**
+     * Every key is a current option of Flink's configuration (not a deprecated name) and its value
+     * parses as that option's type; s3.* keys belong to Flink's S3 plugins, which are not on this
+     * classpath. DJL is loaded parent-first and offline.
+     */
+    private static void assertFlinkConfiguration(Map<String, String> properties) {
+        Configuration configuration = Configuration.fromMap(properties);
+        for (String key : properties.keySet()) {
+            if (key.startsWith("s3.")) {
+                continue;
+            }
+            ConfigOption<?> option = flinkOptions.get(key);
+            assertNotNull(option, "not a Flink option: " + key);
+            assertFalse(deprecatedFlinkKeys.contains(key), "deprecated Flink option: " + key);
+            assertDoesNotThrow(() -> configuration.get(option), key + ": " + properties.get(key));
+        }
+        assertTrue(properties.getOrDefault(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL.key(), "")
+                .contains("ai.djl."), "DJL parent-first");
+        assertTrue(properties.getOrDefault(CoreOptions.FLINK_JVM_OPTIONS.key(), "").contains("-Dai.djl.offline=true"),
+                "DJL offline");
+    }
+
+    /** Every ConfigOption declared in flink-core's org.apache.flink.configuration *Options classes. */
+    private static void loadFlinkOptions() throws Exception {
+        flinkOptions = new HashMap<>();
+        deprecatedFlinkKeys = new TreeSet<>();
+        Path jar = Path.of(CoreOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (JarFile file = new JarFile(jar.toFile())) {
+            for (JarEntry entry : Collections.list(file.entries())) {
+                String name = entry.getName();
+                if (!name.startsWith("org/apache/flink/configuration/") || !name.endsWith("Options.class")
+                        || name.contains("$")) {
+                    continue;
+                }
+                Class<?> type = Class.forName(name.substring(0, name.length() - 6).replace('/', '.'));
+                for (Field field : type.getFields()) {
+                    if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
+                        ConfigOption<?> option = (ConfigOption<?>) field.get(null);
+                        if (field.isAnnotationPresent(Deprecated.class)) {
+                            deprecatedFlinkKeys.add(option.key());
+                        } else {
+                            flinkOptions.put(option.key(), option);
+                        }
+                        option.fallbackKeys().forEach(k -> {
+                            if (k.isDeprecated()) {
+                                deprecatedFlinkKeys.add(k.getKey());
+                            }
+                        });
+                    }
+                }
+            }
+        }
+        deprecatedFlinkKeys.removeAll(flinkOptions.keySet());
+        assertTrue(flinkOptions.size() > 100, "Flink's options found: " + flinkOptions.size());
+    }
+
+    private static Map<String, Object> compose() throws IOException {
+        return map(load(root.resolve("docker/compose.yaml")).get(0));
+    }
+
+    private static Map<String, Object> composeService(String name) throws IOException {
+        Map<String, Object> service = map(map(compose().get("services")).get(name));
+        assertNotNull(service, "compose service " + name);
+        return service;
+    }
+
+    private static JobConfig composeJobConfig() throws IOException {
+        List<String> command = strings(composeService("jobmanager").get("command"));
+        return JobConfig.fromArgs(command.subList(3, command.size()));
+    }
+
+    private static List<Map<String, Object>> k8sObjects() throws IOException {
+        List<Map<String, Object>> objects = new ArrayList<>();
+        try (Stream<Path> files = Files.list(root.resolve("k8s"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                load(file).forEach(document -> objects.add(map(document)));
+            }
+        }
+        return objects;
+    }
+
+    private static Map<String, Object> k8s(String kind, String name) throws IOException {
+        for (Map<String, Object> object : k8sObjects()) {
+            if (object.get("kind").equals(kind) && map(object.get("metadata")).get("name").equals(name)) {
+                return object;
+            }
+        }
+        throw new AssertionError("no " + kind + " named " + name + " in k8s/");
+    }
+
+    private static List<Object> load(Path file) throws IOException {
+        List<Object> documents = new ArrayList<>();
+        new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(Files.readString(file)).forEach(documents::add);
+        assertFalse(documents.isEmpty(), file + " is empty");
+        return documents;
+    }
+
+    private static Map<String, Object> container(Map<String, Object> workload) {
+        Map<String, Object> podSpec = map(map(map(workload.get("spec")).get("template")).get("spec"));
+        return maps(podSpec.get("containers")).get(0);
+    }
+
+    private static Map<String, String> containerEnv(Map<String, Object> flinkDeploymentSpec) {
+        Map<String, Object> podSpec = map(map(flinkDeploymentSpec.get("podTemplate")).get("spec"));
+        Map<String, Object> main = maps(podSpec.get("containers")).stream()
+                .filter(c -> c.get("name").equals("flink-main-container")).findFirst()
+                .orElseThrow(() -> new AssertionError("the operator merges env into flink-main-container only"));
+        Map<String, String> env = new LinkedHashMap<>();
+        maps(main.get("env")).forEach(e -> env.put(e.get("name").toString(), String.valueOf(e.get("value"))));
+        return env;
+    }
+
+    private static void collect(Object node, String key, List<Map<String, Object>> found) {
+        if (node instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> {
+                if (k.equals(key)) {
+                    found.add(map(v));
+                } else {
+                    collect(v, key, found);
+                }
+            });
+        } else if (node instanceof List<?> l) {
+            l.forEach(v -> collect(v, key, found));
+        }
+    }
+
+    private static Set<String> jobTopics(JobConfig config) {
+        Set<String> topics = new TreeSet<>(List.of(config.get("kafka.topics").split(",")));
+        topics.add(config.get("kafka.dead-letter-topic"));
+        return topics;
+    }
+
+    private static String host(String hostPort) {
+        return hostPort.substring(0, hostPort.lastIndexOf(':'));
+    }
+
+    private static Set<String> matches(String text, Pattern pattern) {
+        Set<String> found = new TreeSet<>();
+        Matcher m = pattern.matcher(text);
+        while (m.find()) {
+            found.add(m.group(1));
+        }
+        return found;
+    }
+
+    private static String single(List<String> lines, Pattern pattern) {
+        List<String> hits = new ArrayList<>();
+        for (String line : lines) {
+            Matcher m = pattern.matcher(line);
+            if (m.matches()) {
+                hits.add(m.groupCount() > 0 ? m.group(1) : m.group());
+            }
+        }
+        assertEquals(1, hits.size(), "lines matching " + pattern + ": " + hits);
+        return hits.get(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object node) {
+        return (Map<String, Object>) node;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> maps(Object node) {
+        return (List<Map<String, Object>>) node;
+    }
+
+    private static List<String> strings(Object node) {
+        return ((List<?>) node).stream().map(Object::toString).toList();
+    }
+}
