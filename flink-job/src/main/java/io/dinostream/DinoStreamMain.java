@@ -5,6 +5,7 @@ import io.dinostream.bench.StepBenchmark;
 import io.dinostream.eval.EmbedCommand;
 import io.dinostream.eval.KnnCommand;
 import io.dinostream.local.Demo;
+import io.dinostream.local.ProduceCommand;
 
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +23,7 @@ public final class DinoStreamMain {
             Commands:
               demo         run Kafka, object storage, a producer and the job in one process
               job          run the job against real Kafka and object storage (as 'flink run' does)
+              produce      send images (synthetic, IDX files, a folder) to a Kafka topic
               bench-step   measure the DINO trainer's step time on this machine
               bench-quality  train on Fashion-MNIST for a budget and score each checkpoint with k-NN
               embed        write the features of images from a published checkpoint
@@ -42,6 +44,7 @@ public final class DinoStreamMain {
             switch (args[0]) {
                 case "demo" -> System.exit(Demo.run(rest));
                 case "job" -> DinoStreamJob.main(rest.toArray(new String[0]));
+                case "produce" -> System.exit(ProduceCommand.run(rest));
                 case "bench-step" -> StepBenchmark.run(rest);
                 case "bench-quality" -> System.exit(QualityBenchmark.run(rest));
                 case "embed" -> System.exit(EmbedCommand.run(rest));

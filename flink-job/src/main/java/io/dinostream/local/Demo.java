@@ -6,7 +6,6 @@ import io.dinostream.DinoStreamJob;
 import io.dinostream.config.Flags;
 import io.dinostream.config.JobConfig;
 import io.dinostream.eval.ProbeScorer;
-import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointPublisher;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
@@ -19,10 +18,7 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -117,8 +113,16 @@ public final class Demo {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong produced = new AtomicLong();
             boolean loop = Boolean.parseBoolean(demo.get("loop"));
-            Thread producer = new Thread(() -> produce(demo.get("dataset"), loop, kafka.bootstrapServers(),
-                    config.topics().get(0), rate, config.getLong("train.seed"), stop, produced), "dataset-producer");
+            DatasetProducer dataset = new DatasetProducer(demo.get("dataset"), config.topics().get(0), rate, loop, 0,
+                    config.getLong("train.seed"));
+            Properties producerProperties = new Properties();
+            producerProperties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            Thread producer = new Thread(() -> {
+                DatasetProducer.Result result = dataset.run(producerProperties, stop, produced);
+                if (result.firstFailure() != null) {
+                    System.err.println("dataset producer stopped: " + result.firstFailure().getMessage());
+                }
+            }, "dataset-producer");
             producer.setDaemon(true);
             producer.start();
 
@@ -242,38 +246,6 @@ public final class Demo {
             return json.get("step").getAsLong();
         } catch (IOException | RuntimeException e) {
             return -1;
-        }
-    }
-
-    private static void produce(String dataset, boolean loop, String servers, String topic, double rate, long seed,
-            AtomicBoolean stop, AtomicLong produced) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-        long t0 = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            do {
-                try (ImageSource source = ImageSources.open(dataset, seed)) {
-                    while (!stop.get() && source.hasNext()) {
-                        ImageEvent event = source.next();
-                        producer.send(new ProducerRecord<>(topic, event.getId().getBytes(StandardCharsets.UTF_8),
-                                event.toByteArray()));
-                        long n = produced.incrementAndGet();
-                        if (rate > 0) {
-                            long wait = t0 + (long) (n / rate * 1e9) - System.nanoTime();
-                            if (wait > 0) {
-                                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                            }
-                        }
-                    }
-                }
-            } while (loop && !stop.get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            System.err.println("dataset producer stopped: " + e.getMessage());
         }
     }
 
