@@ -69,7 +69,7 @@ public final class JobConfig implements Serializable {
         option("model.backbone", "resnet18", "resnet18, resnet34 or resnet50");
         option("model.width", "16", "channels of the first ResNet stage (torchvision: 64)");
         option("model.small-stem", "true", "3x3 stride-1 stem without max-pool, for 28-64 px images");
-        option("model.out-dim", "1024", "K, prototypes of the DINO head (paper: 65536)");
+        option("model.out-dim", "4096", "K, prototypes of the DINO head (paper: 65536)");
         option("model.hidden-dim", "512", "head MLP width (paper: 2048)");
         option("model.bottleneck-dim", "128", "head bottleneck (paper: 256)");
         option("model.head-bn", "true", "BatchNorm in the head (official --use_bn_in_head)");

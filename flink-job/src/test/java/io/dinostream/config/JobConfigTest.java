@@ -469,7 +469,7 @@ final class JobConfigTest {
 
     @Test
     void defaultModelSpecIsTheSmallResNet18() {
-        assertEquals(new ModelSpec("resnet18", 16, true, 1024, 512, 128, 3, true, true), parse().modelSpec());
+        assertEquals(new ModelSpec("resnet18", 16, true, 4096, 512, 128, 3, true, true), parse().modelSpec());
     }
 
     @Test
