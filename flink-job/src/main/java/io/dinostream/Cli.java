@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Parsed command-line options of the form {@code --name value} or {@code --name=value}. Every
@@ -37,6 +38,23 @@ public final class Cli {
         }
         set(Flags.parse(args));
         return true;
+    }
+
+    /**
+     * Parses args like {@link #parse}, except that flags whose names {@code passThrough} accepts
+     * are not this command's options: they are returned, in order, for another parser (job
+     * options, Kafka client properties). Returns null (after printing help) when --help was asked for.
+     */
+    public Map<String, String> parseWithPassThrough(List<String> args, Predicate<String> passThrough) {
+        if (Flags.wantsHelp(args)) {
+            System.out.println(help());
+            return null;
+        }
+        Map<String, String> passed = new LinkedHashMap<>();
+        Map<String, String> mine = new LinkedHashMap<>();
+        Flags.parse(args).forEach((name, value) -> (passThrough.test(name) ? passed : mine).put(name, value));
+        set(mine);
+        return passed;
     }
 
     /** Takes already parsed flags; each must be declared. */

@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import io.dinostream.Cli;
 import io.dinostream.augment.RgbImage;
-import io.dinostream.config.Flags;
 import io.dinostream.eval.CheckpointLoader;
 import io.dinostream.eval.Embedder;
 import io.dinostream.eval.Features;
@@ -33,7 +32,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -64,15 +62,11 @@ public final class QualityBenchmark {
                 .option("bank", "10000", "k-NN bank: the first N training images")
                 .option("queries", "10000", "k-NN queries: the first N test images")
                 .option("label", "", "name of this run in the results");
-        if (Flags.wantsHelp(args)) {
-            System.out.println(cli.help());
+        // Dotted names (--model.width …) are job options for the training run; the rest are ours.
+        Map<String, String> jobFlags = cli.parseWithPassThrough(args, name -> name.contains("."));
+        if (jobFlags == null) {
             return 0;
         }
-        // Dotted names (--model.width …) are job options for the training run; the rest are ours.
-        Map<String, String> jobFlags = new LinkedHashMap<>();
-        Map<String, String> mine = new LinkedHashMap<>();
-        Flags.parse(args).forEach((name, value) -> (name.contains(".") ? jobFlags : mine).put(name, value));
-        cli.set(mine);
         Path data = Path.of(cli.get("data"));
         if (!Files.isDirectory(data)) {
             System.err.println("Fashion-MNIST not found at " + data + ". On Debian: apt-get install dataset-fashion-mnist"

@@ -1,8 +1,6 @@
 package io.dinostream.local;
 
 import io.dinostream.Cli;
-import io.dinostream.config.Flags;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -42,23 +40,18 @@ public final class ProduceCommand {
                 .option("limit", "0", "stop after N images (0: when the dataset ends; synthetic never ends)")
                 .option("seed", "0", "seed of the synthetic images")
                 .option("max-block-ms", "15000", "how long to wait for an unreachable broker before failing");
-        if (Flags.wantsHelp(args)) {
-            System.out.println(cli.help());
+        Map<String, String> kafkaFlags = cli.parseWithPassThrough(args, name -> name.startsWith("kafka."));
+        if (kafkaFlags == null) {
             return 0;
         }
-        Map<String, String> flags = Flags.parse(args);
         Properties kafka = new Properties();
-        for (Map.Entry<String, String> flag : new LinkedHashMap<>(flags).entrySet()) {
-            if (flag.getKey().startsWith("kafka.")) {
-                String property = flag.getKey().substring("kafka.".length());
-                if (!ProducerConfig.configNames().contains(property)) {
-                    throw new IllegalArgumentException("--" + flag.getKey() + " is not a Kafka producer property");
-                }
-                kafka.put(property, flag.getValue());
-                flags.remove(flag.getKey());
+        kafkaFlags.forEach((name, value) -> {
+            String property = name.substring("kafka.".length());
+            if (!ProducerConfig.configNames().contains(property)) {
+                throw new IllegalArgumentException("--" + name + " is not a Kafka producer property");
             }
-        }
-        cli.set(flags);
+            kafka.put(property, value);
+        });
         String servers = cli.get("bootstrap-servers").strip();
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("--bootstrap-servers is required, e.g. localhost:9094\n\n" + cli.help());
