@@ -6,7 +6,7 @@ import java.util.Locale;
  * What network DINO trains: the backbone and the head. Immutable; {@link #build} creates one
  * network with fresh parameters (student and teacher are two builds of the same spec).
  *
- * @param backbone "resnet18", "resnet34", "resnet50", or "identity:D" (features are the input,
+ * @param backbone "resnet10", "resnet18", "resnet34", "resnet50", or "identity:D" (features are the input,
  *     of dimension D; for tests and probes on precomputed features)
  * @param width channels of the first ResNet stage (torchvision: 64)
  * @param smallStem 3×3 stride-1 first conv and no max-pool, for 28–64 px inputs

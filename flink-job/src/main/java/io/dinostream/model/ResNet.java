@@ -20,8 +20,12 @@ import java.util.Locale;
  */
 public final class ResNet extends Module {
 
-    /** The block layouts of torchvision's resnet18/34/50. */
+    /**
+     * The block layouts of torchvision's resnet18/34/50, and resnet10 (one basic block per stage,
+     * half of resnet18's compute: the layout of timm's resnet10t without its deep stem).
+     */
     public enum Depth {
+        RESNET10(false, 1, 1, 1, 1),
         RESNET18(false, 2, 2, 2, 2),
         RESNET34(false, 3, 4, 6, 3),
         RESNET50(true, 3, 4, 6, 3);
@@ -48,7 +52,7 @@ public final class ResNet extends Module {
                 }
             }
             throw new IllegalArgumentException(
-                    "unknown ResNet depth '" + name + "': use resnet18, resnet34 or resnet50");
+                    "unknown ResNet depth '" + name + "': use resnet10, resnet18, resnet34 or resnet50");
         }
     }
 

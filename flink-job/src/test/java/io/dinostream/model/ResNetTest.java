@@ -55,6 +55,25 @@ class ResNetTest {
         }
     }
 
+    /** resnet10 is torchvision's ResNet(BasicBlock, [1, 1, 1, 1]): resnet18 without each stage's second block. */
+    @Test
+    void resnet10IsResnet18WithOneBlockPerStage() throws IOException {
+        List<String> wanted = new ArrayList<>();
+        for (JsonElement row : torchvision().getAsJsonArray("resnet18")) {
+            String name = row.getAsJsonArray().get(0).getAsString();
+            if (!name.matches("layer\\d\\.1\\..*")) {
+                wanted.add(name);
+            }
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ResNet net = new ResNet(new ParameterFactory(manager, DataType.FLOAT32, 1),
+                    ResNet.Depth.parse("resnet10"), 64, false);
+            assertEquals(wanted, new ArrayList<>(net.stateDict().keySet()));
+            assertEquals(512, net.outputDim());
+            assertEquals(6 + 4 * 12 + 3 * 6, wanted.size(), "stem, four blocks, three downsamples");
+        }
+    }
+
     @Test
     void smallStemKeepsResolutionAndWidthScalesChannels() {
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -88,7 +107,7 @@ class ResNetTest {
     void unknownDepthNamesTheChoices() {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> ResNet.Depth.parse("resnet19"));
-        assertTrue(e.getMessage().contains("resnet18, resnet34 or resnet50"), e.getMessage());
+        assertTrue(e.getMessage().contains("resnet10, resnet18, resnet34 or resnet50"), e.getMessage());
     }
 
     private static JsonObject torchvision() throws IOException {
