@@ -35,16 +35,21 @@ public final class Oracle {
 
     public static synchronized JsonObject root() {
         if (root == null) {
-            try (InputStream in = Oracle.class.getResourceAsStream("/oracle/dino_oracle.json")) {
-                if (in == null) {
-                    throw new IllegalStateException("test resource oracle/dino_oracle.json is missing");
-                }
-                root = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            root = file("dino_oracle.json");
         }
         return root;
+    }
+
+    /** Another oracle file of test resources/oracle, parsed. */
+    public static JsonObject file(String name) {
+        try (InputStream in = Oracle.class.getResourceAsStream("/oracle/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("test resource oracle/" + name + " is missing");
+            }
+            return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static JsonObject section(String name) {

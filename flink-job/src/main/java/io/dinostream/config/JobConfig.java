@@ -89,6 +89,7 @@ public final class JobConfig implements Serializable {
         option("train.student-temp", "0.1", "student temperature");
         option("train.center-momentum", "0.9", "center EMA momentum");
         option("train.clip-grad", "3.0", "per-tensor gradient norm limit (0: off)");
+        option("train.koleo-weight", "0", "weight of DINOv2's KoLeo regulariser on the student's global-view features (0: off)");
         option("train.freeze-last-layer-steps", "10", "steps with the prototypes frozen at start");
         option("train.max-steps", "0", "stop after this many steps, publish and finish (0: never)");
         option("train.seed", "0", "seed of initialisation and augmentation");
@@ -427,6 +428,7 @@ public final class JobConfig implements Serializable {
                 .studentTemp(getDouble("train.student-temp"))
                 .centerMomentum(getDouble("train.center-momentum"))
                 .clipGrad(getDouble("train.clip-grad"))
+                .koleoWeight(getDouble("train.koleo-weight"))
                 .seed(getLong("train.seed"))
                 .build();
     }

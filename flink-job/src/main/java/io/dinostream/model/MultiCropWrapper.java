@@ -33,6 +33,14 @@ public final class MultiCropWrapper extends Module {
 
     /** Head outputs for the views, rows view-major: rows [v·B, (v+1)·B) are view v. */
     public NDArray forward(List<NDArray> views, boolean training) {
+        return forwardWithFeatures(views, training).output();
+    }
+
+    /** The backbone features and the head outputs of a forward pass, both view-major. */
+    public record Forward(NDArray features, NDArray output) {}
+
+    /** {@link #forward(List, boolean)}, keeping the backbone features too. */
+    public Forward forwardWithFeatures(List<NDArray> views, boolean training) {
         List<NDArray> features = new ArrayList<>();
         int start = 0;
         while (start < views.size()) {
@@ -48,7 +56,7 @@ public final class MultiCropWrapper extends Module {
             start = end;
         }
         NDArray all = features.size() == 1 ? features.get(0) : NDArrays.concat(new NDList(features));
-        return head.forward(all, training);
+        return new Forward(all, head.forward(all, training));
     }
 
     @Override

@@ -118,8 +118,14 @@ public final class DinoTrainer implements AutoCloseable {
             NDArray teacherOutput = teacher.forward(views.subList(0, config.globalViews()), true);
             double lossValue;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray studentOutput = student.forward(views, true);
-                NDArray loss = dinoLoss.compute(studentOutput, teacherOutput, teacherTemp);
+                MultiCropWrapper.Forward studentPass = student.forwardWithFeatures(views, true);
+                NDArray loss = dinoLoss.compute(studentPass.output(), teacherOutput, teacherTemp);
+                if (config.koleoWeight() > 0) {
+                    // DINOv2: KoLeo on the student's backbone features, each global view apart
+                    long globalRows = teacherOutput.getShape().get(0);
+                    NDArray globalFeatures = studentPass.features().get("0:" + globalRows);
+                    loss = loss.add(KoLeoLoss.overViews(globalFeatures, config.globalViews(), config.koleoWeight()));
+                }
                 lossValue = loss.toType(DataType.FLOAT64, false).getDouble();
                 if (!Double.isFinite(lossValue)) {
                     nonFiniteSteps++;

@@ -19,6 +19,7 @@ public final class TrainerConfig implements java.io.Serializable {
     private final double studentTemp;
     private final double centerMomentum;
     private final double clipGrad;
+    private final double koleoWeight;
     private final long seed;
     private final DataType dataType;
 
@@ -41,6 +42,9 @@ public final class TrainerConfig implements java.io.Serializable {
             throw new IllegalArgumentException(
                     "center momentum must be in [0, 1), got " + b.centerMomentum);
         }
+        if (!(b.koleoWeight >= 0)) {
+            throw new IllegalArgumentException("KoLeo weight must be >= 0, got " + b.koleoWeight);
+        }
         if (b.dataType != DataType.FLOAT32 && b.dataType != DataType.FLOAT64) {
             throw new IllegalArgumentException("trainer data type must be float32 or float64");
         }
@@ -51,6 +55,7 @@ public final class TrainerConfig implements java.io.Serializable {
         studentTemp = b.studentTemp;
         centerMomentum = b.centerMomentum;
         clipGrad = b.clipGrad;
+        koleoWeight = b.koleoWeight;
         seed = b.seed;
         dataType = b.dataType;
     }
@@ -92,6 +97,11 @@ public final class TrainerConfig implements java.io.Serializable {
         return clipGrad;
     }
 
+    /** Weight of the KoLeo regulariser on the student's global-view features (0: off, as DINO). */
+    public double koleoWeight() {
+        return koleoWeight;
+    }
+
     public long seed() {
         return seed;
     }
@@ -116,6 +126,8 @@ public final class TrainerConfig implements java.io.Serializable {
                 + centerMomentum
                 + ", clipGrad="
                 + clipGrad
+                + ", koleoWeight="
+                + koleoWeight
                 + ", seed="
                 + seed
                 + ", dataType="
@@ -132,6 +144,7 @@ public final class TrainerConfig implements java.io.Serializable {
         private double studentTemp = DinoLoss.DEFAULT_STUDENT_TEMP;
         private double centerMomentum = DinoLoss.DEFAULT_CENTER_MOMENTUM;
         private double clipGrad = 3.0;
+        private double koleoWeight = 0;
         private long seed = 0;
         private DataType dataType = DataType.FLOAT32;
 
@@ -163,6 +176,11 @@ public final class TrainerConfig implements java.io.Serializable {
 
         public Builder clipGrad(double clipGrad) {
             this.clipGrad = clipGrad;
+            return this;
+        }
+
+        public Builder koleoWeight(double koleoWeight) {
+            this.koleoWeight = koleoWeight;
             return this;
         }
 

@@ -97,6 +97,38 @@ class DinoTrainerTest {
         }
     }
 
+    /** With an identity backbone the student's features are the views, so the KoLeo term can be computed apart. */
+    @Test
+    void koleoAddsItsWeightedTermOnTheGlobalViewsToTheLoss() {
+        TensorBatch batch = features(new SeededRandom(5), false);
+        double weight = 0.25;
+        double plain;
+        double withKoleo;
+        try (DinoTrainer trainer = new DinoTrainer(identityConfig(0))) {
+            plain = trainer.step(batch).loss();
+        }
+        try (DinoTrainer trainer = new DinoTrainer(identityConfig(weight))) {
+            withKoleo = trainer.step(batch).loss();
+        }
+        double expected = 0;
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            for (int v = 0; v < 2; v++) {
+                expected += KoLeoLoss.compute(batch.view(v, m, ai.djl.ndarray.types.DataType.FLOAT64)).getDouble();
+            }
+        }
+        assertTrue(Math.abs(expected) > 1e-2, "a term large enough to see: " + expected);
+        assertEquals(plain + weight * expected, withKoleo, 1e-5);
+    }
+
+    private static TrainerConfig identityConfig(double koleoWeight) {
+        return TrainerConfig.builder()
+                .model(new ModelSpec("identity:8", 1, false, 10, 16, 4, 3, true, false))
+                .schedules(DinoSchedules.continual(100).build())
+                .views(2, 1)
+                .koleoWeight(koleoWeight)
+                .build();
+    }
+
     private static TensorBatch features(SeededRandom r, boolean withNaN) {
         List<double[]> views = new ArrayList<>();
         for (int v = 0; v < 3; v++) {
