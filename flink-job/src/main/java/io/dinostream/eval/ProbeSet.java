@@ -11,7 +11,9 @@ import io.dinostream.proto.ImageEvent;
 import io.dinostream.util.SeededRandom;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -22,6 +24,11 @@ import java.util.TreeSet;
  * stream whose content drifts. The replacement choice is a hash of the image id and its arrival
  * number, so the same arrivals always give the same set (replays after a restore included).
  *
+ * <p>An image id is kept at most once: a looped dataset or a replay offers the same held-out
+ * images again, and a probe whose copy sits in the set would find itself in leave-one-out scoring
+ * (similarity 1) and inflate the score. A kept id offered again takes its slot's place with the
+ * newer content and does not count as a new arrival.
+ *
  * <p>Not thread-safe.
  */
 public final class ProbeSet {
@@ -29,6 +36,7 @@ public final class ProbeSet {
     private final int capacity;
     private final int side;
     private final List<DecodedImage> probes = new ArrayList<>();
+    private final Map<String, Integer> slotOfId = new HashMap<>();
     private long offered;
 
     /**
@@ -48,13 +56,21 @@ public final class ProbeSet {
         if (image.label().isEmpty()) {
             return;
         }
+        Integer kept = slotOfId.get(image.id());
+        if (kept != null) {
+            probes.set(kept, resized(image));
+            return;
+        }
         long n = offered++;
         if (probes.size() < capacity) {
+            slotOfId.put(image.id(), probes.size());
             probes.add(resized(image));
             return;
         }
         long slot = (SeededRandom.forKey(n, image.id()).nextLong() >>> 1) % (n + 1);
         if (slot < capacity) {
+            slotOfId.remove(probes.get((int) slot).id());
+            slotOfId.put(image.id(), (int) slot);
             probes.set((int) slot, resized(image));
         }
     }
@@ -111,7 +127,12 @@ public final class ProbeSet {
             saved = saved.subList(0, capacity); // a smaller capacity after a restart
         }
         probes.clear();
-        saved.forEach(p -> probes.add(resized(p)));
+        slotOfId.clear();
+        for (DecodedImage p : saved) {
+            if (slotOfId.putIfAbsent(p.id(), probes.size()) == null) { // states saved before ids were unique
+                probes.add(resized(p));
+            }
+        }
         offered = Math.max(offeredCount, probes.size());
     }
 }

@@ -56,6 +56,33 @@ class ProbeSetTest {
         assertTrue(early > 30 && early < 70, "kept from the first half: " + early);
     }
 
+    /** A looped dataset offers every held-out image again: a copy would be its own nearest neighbour. */
+    @Test
+    void anIdOfferedAgainIsKeptOnceWithItsNewestContent() {
+        ProbeSet roomy = new ProbeSet(10, 4);
+        ProbeSet full = new ProbeSet(50, 4);
+        for (int loop = 0; loop < 3; loop++) {
+            for (int i = 0; i < 200; i++) {
+                DecodedImage img = image(i, "c" + (i % 3), 4);
+                full.offer(img);
+                if (i < 4) {
+                    roomy.offer(loop == 2 && i == 1 ? new DecodedImage("img-1", null, image(77, "c1", 4).image(), "c1") : img);
+                }
+            }
+        }
+        assertEquals(List.of("img-0", "img-1", "img-2", "img-3"), ids(roomy));
+        assertEquals(4, roomy.offered(), "a kept id again is no new arrival");
+        assertEquals(77, roomy.probes().get(1).image().get(0, 0, 0), "the newer content replaced the older");
+        assertEquals(50, full.size());
+        assertEquals(50, java.util.Set.copyOf(ids(full)).size(), "no id twice: " + ids(full));
+
+        ProbeSet restored = new ProbeSet(10, 4);
+        restored.restore(List.of(image(1, "a", 4), image(2, "a", 4), image(1, "a", 4)), 3);
+        assertEquals(List.of("img-1", "img-2"), ids(restored), "a duplicate in an old saved state is dropped");
+        restored.offer(image(2, "a", 4));
+        assertEquals(List.of("img-1", "img-2"), ids(restored));
+    }
+
     @Test
     void theSameArrivalsGiveTheSameSetAndARestoredSetContinuesIdentically() {
         ProbeSet a = new ProbeSet(10, 4);
