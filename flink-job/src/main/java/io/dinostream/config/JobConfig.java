@@ -3,6 +3,7 @@ package io.dinostream.config;
 import io.dinostream.augment.MultiCropPolicy;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.train.DinoSchedules;
+import io.dinostream.train.Optimizer;
 import io.dinostream.train.TrainerConfig;
 
 import java.io.IOException;
@@ -66,7 +67,7 @@ public final class JobConfig implements Serializable {
         option("crops.local-scale", "0.05,0.4", "area range of local crops");
         option("crops.blur-sigma", "0.1,2.0", "Gaussian blur sigma range in pixels (paper: 0.1,2.0 for 224 px views; 0,0: no blur)");
         option("crops.parallelism", "1", "parallel multi-crop operators");
-        option("model.backbone", "resnet18", "resnet10, resnet18, resnet34 or resnet50");
+        option("model.backbone", "resnet10", "resnet10, resnet18, resnet34 or resnet50");
         option("model.width", "16", "channels of the first ResNet stage (torchvision: 64)");
         option("model.small-stem", "true", "3x3 stride-1 stem without max-pool, for 28-64 px images");
         option("model.out-dim", "4096", "K, prototypes of the DINO head (paper: 65536)");
@@ -89,6 +90,7 @@ public final class JobConfig implements Serializable {
         option("train.student-temp", "0.1", "student temperature");
         option("train.center-momentum", "0.9", "center EMA momentum");
         option("train.clip-grad", "3.0", "per-tensor gradient norm limit (0: off)");
+        option("train.optimizer", "adamw", "adamw or sgd (momentum 0.9; the official ResNet recipe: --train.lr 0.03 --train.weight-decay 1e-4 --train.weight-decay-end 1e-4)");
         option("train.koleo-weight", "0", "weight of DINOv2's KoLeo regulariser on the student's global-view features (0: off)");
         option("train.freeze-last-layer-steps", "10", "steps with the prototypes frozen at start");
         option("train.max-steps", "0", "stop after this many steps, publish and finish (0: never)");
@@ -275,6 +277,7 @@ public final class JobConfig implements Serializable {
         positive("publish.retries");
         nonNegative("flink.checkpoint-interval-ms");
         positive("monitor.probe-size");
+        Optimizer.Kind.parse(get("train.optimizer"));
         double holdOut = getDouble("monitor.holdout-percent");
         if (holdOut < 0 || holdOut > 100) {
             throw new IllegalArgumentException("--monitor.holdout-percent must be between 0 and 100, got "
@@ -429,6 +432,7 @@ public final class JobConfig implements Serializable {
                 .centerMomentum(getDouble("train.center-momentum"))
                 .clipGrad(getDouble("train.clip-grad"))
                 .koleoWeight(getDouble("train.koleo-weight"))
+                .optimizer(Optimizer.Kind.parse(get("train.optimizer")))
                 .seed(getLong("train.seed"))
                 .build();
     }

@@ -18,7 +18,7 @@ import java.util.Map;
  * parameter whose gradient is absent this step (the frozen last layer) is skipped entirely: no
  * decay, no moment update, no count, as torch does for {@code p.grad is None}.
  */
-public final class AdamW implements AutoCloseable {
+public final class AdamW implements Optimizer {
 
     public static final double BETA1 = 0.9;
     public static final double BETA2 = 0.999;
@@ -40,16 +40,12 @@ public final class AdamW implements AutoCloseable {
                 });
     }
 
-    /** DINO's rule: no weight decay for biases and 1-D parameters (norm scales, …). */
-    public static boolean isRegularized(String name, NDArray parameter) {
-        return !name.endsWith(".bias") && parameter.getShape().dimension() > 1;
-    }
-
     /**
      * One update of every parameter that has a gradient in {@code gradients} (by name), with
      * learning rate {@code lr} for all and weight decay {@code weightDecay} for the regularised.
      * Temporaries are created on the gradients' managers.
      */
+    @Override
     public void step(Map<String, NDArray> gradients, double lr, double weightDecay) {
         gradients.forEach(
                 (name, grad) -> {
@@ -58,7 +54,7 @@ public final class AdamW implements AutoCloseable {
                         throw new IllegalArgumentException("no parameter named " + name);
                     }
                     long t = updateCounts.merge(name, 1L, Long::sum);
-                    double wd = isRegularized(name, p) ? weightDecay : 0.0;
+                    double wd = Optimizer.isRegularized(name, p) ? weightDecay : 0.0;
                     NDArray m = firstMoments.get(name);
                     NDArray v = secondMoments.get(name);
                     p.muli(1 - lr * wd);
@@ -82,12 +78,20 @@ public final class AdamW implements AutoCloseable {
         return Collections.unmodifiableMap(secondMoments);
     }
 
-    /** How many updates each parameter has had (torch's per-parameter "step"). */
+    @Override
+    public Map<String, NDArray> stateTensors() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        firstMoments.forEach((k, v) -> out.put("adamw.exp_avg." + k, v));
+        secondMoments.forEach((k, v) -> out.put("adamw.exp_avg_sq." + k, v));
+        return out;
+    }
+
+    @Override
     public Map<String, Long> updateCounts() {
         return Collections.unmodifiableMap(updateCounts);
     }
 
-    /** Restores update counts saved with {@link #updateCounts()}. */
+    @Override
     public void restoreUpdateCounts(Map<String, Long> counts) {
         if (!counts.keySet().equals(updateCounts.keySet())) {
             throw new IllegalArgumentException(

@@ -28,7 +28,7 @@ import java.util.Map;
 /**
  * DINO training, one step at a time (Caron et al. 2021, Algorithm 1; main_dino.train_one_epoch).
  * Owns a student and its EMA teacher (two builds of one {@link io.dinostream.model.ModelSpec}),
- * the loss with its center, and AdamW with its moments, all on one NDManager on the trainer's
+ * the loss with its center, and the optimiser (AdamW or SGD) with its state, all on one NDManager on the trainer's
  * device (the GPU when present). {@link #step} reads in the order of the official loop.
  *
  * <p>Every array a step creates lives in that step's scope and is closed at its end, so memory
@@ -48,7 +48,7 @@ public final class DinoTrainer implements AutoCloseable {
     private final MultiCropWrapper student;
     private final MultiCropWrapper teacher;
     private final DinoLoss dinoLoss;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final SeededRandom random;
     private long step;
     private long imagesSeen;
@@ -78,7 +78,7 @@ public final class DinoTrainer implements AutoCloseable {
                         config.totalViews(),
                         config.studentTemp(),
                         config.centerMomentum());
-        this.optimizer = new AdamW(owner, student.trainableParameters());
+        this.optimizer = config.optimizer().create(owner, student.trainableParameters());
     }
 
     /**
@@ -239,7 +239,7 @@ public final class DinoTrainer implements AutoCloseable {
         return dinoLoss;
     }
 
-    public AdamW optimizer() {
+    public Optimizer optimizer() {
         return optimizer;
     }
 
@@ -300,14 +300,15 @@ public final class DinoTrainer implements AutoCloseable {
             Map<String, NDArray> tensors = stateTensors();
             int n = in.readInt();
             if (n != tensors.size()) {
-                throw new IllegalArgumentException(
-                        "the saved state has " + n + " tensors, this trainer " + tensors.size());
+                throw new IllegalArgumentException("the saved state has " + n + " tensors, this trainer "
+                        + tensors.size() + ": restore with the --train.optimizer it was trained with");
             }
             for (int i = 0; i < n; i++) {
                 String name = in.readUTF();
                 NDArray target = tensors.get(name);
                 if (target == null) {
-                    throw new IllegalArgumentException("the saved state has an unknown tensor " + name);
+                    throw new IllegalArgumentException("the saved state has an unknown tensor " + name
+                            + ": restore with the --train.optimizer it was trained with");
                 }
                 Tensors.assign(target, Tensors.read(in, scratch).toDevice(target.getDevice(), false));
             }
@@ -331,8 +332,7 @@ public final class DinoTrainer implements AutoCloseable {
         Map<String, NDArray> out = new LinkedHashMap<>();
         student.stateDict().forEach((k, v) -> out.put("student." + k, v));
         teacher.stateDict().forEach((k, v) -> out.put("teacher." + k, v));
-        optimizer.firstMoments().forEach((k, v) -> out.put("adamw.exp_avg." + k, v));
-        optimizer.secondMoments().forEach((k, v) -> out.put("adamw.exp_avg_sq." + k, v));
+        out.putAll(optimizer.stateTensors());
         out.put("loss.center", dinoLoss.center());
         return out;
     }

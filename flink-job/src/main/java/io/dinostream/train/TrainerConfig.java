@@ -20,6 +20,7 @@ public final class TrainerConfig implements java.io.Serializable {
     private final double centerMomentum;
     private final double clipGrad;
     private final double koleoWeight;
+    private final Optimizer.Kind optimizer;
     private final long seed;
     private final DataType dataType;
 
@@ -56,6 +57,7 @@ public final class TrainerConfig implements java.io.Serializable {
         centerMomentum = b.centerMomentum;
         clipGrad = b.clipGrad;
         koleoWeight = b.koleoWeight;
+        optimizer = b.optimizer;
         seed = b.seed;
         dataType = b.dataType;
     }
@@ -102,6 +104,11 @@ public final class TrainerConfig implements java.io.Serializable {
         return koleoWeight;
     }
 
+    /** The student's optimiser (main_dino.py --optimizer): AdamW unless told. */
+    public Optimizer.Kind optimizer() {
+        return optimizer;
+    }
+
     public long seed() {
         return seed;
     }
@@ -128,6 +135,8 @@ public final class TrainerConfig implements java.io.Serializable {
                 + clipGrad
                 + ", koleoWeight="
                 + koleoWeight
+                + ", optimizer="
+                + optimizer
                 + ", seed="
                 + seed
                 + ", dataType="
@@ -145,6 +154,7 @@ public final class TrainerConfig implements java.io.Serializable {
         private double centerMomentum = DinoLoss.DEFAULT_CENTER_MOMENTUM;
         private double clipGrad = 3.0;
         private double koleoWeight = 0;
+        private Optimizer.Kind optimizer = Optimizer.Kind.ADAMW;
         private long seed = 0;
         private DataType dataType = DataType.FLOAT32;
 
@@ -181,6 +191,11 @@ public final class TrainerConfig implements java.io.Serializable {
 
         public Builder koleoWeight(double koleoWeight) {
             this.koleoWeight = koleoWeight;
+            return this;
+        }
+
+        public Builder optimizer(Optimizer.Kind optimizer) {
+            this.optimizer = java.util.Objects.requireNonNull(optimizer);
             return this;
         }
 

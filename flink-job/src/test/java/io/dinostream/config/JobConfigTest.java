@@ -468,8 +468,20 @@ final class JobConfigTest {
     }
 
     @Test
-    void defaultModelSpecIsTheSmallResNet18() {
-        assertEquals(new ModelSpec("resnet18", 16, true, 4096, 512, 128, 3, true, true), parse().modelSpec());
+    void defaultModelSpecIsTheSmallResNet10() {
+        assertEquals(new ModelSpec("resnet10", 16, true, 4096, 512, 128, 3, true, true), parse().modelSpec());
+    }
+
+    @Test
+    void optimizerAndKoleoAreChosenByOptionAndAnUnknownOptimizerIsRefused() {
+        assertEquals(io.dinostream.train.Optimizer.Kind.ADAMW, parse().trainerConfig().optimizer());
+        assertEquals(0.0, parse().trainerConfig().koleoWeight());
+        TrainerConfig sgd = parse("--train.optimizer", "sgd", "--train.koleo-weight", "0.1").trainerConfig();
+        assertEquals(io.dinostream.train.Optimizer.Kind.SGD, sgd.optimizer());
+        assertEquals(0.1, sgd.koleoWeight());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> parse("--train.optimizer", "lars"));
+        assertTrue(e.getMessage().contains("adamw or sgd"), e.getMessage());
     }
 
     @Test

@@ -69,7 +69,7 @@ class DinoStepOracleTest {
             List<String> regularized = new ArrayList<>();
             List<String> notRegularized = new ArrayList<>();
             trainer.student().trainableParameters().forEach(
-                    (name, p) -> (AdamW.isRegularized(name, p) ? regularized : notRegularized).add(name));
+                    (name, p) -> (Optimizer.isRegularized(name, p) ? regularized : notRegularized).add(name));
             assertEquals(names(groups.getAsJsonArray("regularized(group0, wd from schedule)")), regularized);
             assertEquals(names(groups.getAsJsonArray("not_regularized(group1, wd=0)")), notRegularized);
         }

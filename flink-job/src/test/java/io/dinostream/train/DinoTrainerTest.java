@@ -15,18 +15,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class DinoTrainerTest {
 
-    @Test
-    void savedStateRestoresBitForBitAndTrainingContinuesIdentically() {
+    @ParameterizedTest
+    @EnumSource(Optimizer.Kind.class)
+    void savedStateRestoresBitForBitAndTrainingContinuesIdentically(Optimizer.Kind optimizer) {
         SeededRandom data = new SeededRandom(7);
         List<CropBatch> batches = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             batches.add(TrainerFixtures.noiseBatch(data, 4));
         }
-        try (DinoTrainer original = new DinoTrainer(TrainerFixtures.tinyResNet(1));
-                DinoTrainer restored = new DinoTrainer(TrainerFixtures.tinyResNet(99))) {
+        try (DinoTrainer original = new DinoTrainer(TrainerFixtures.tinyResNet(1, optimizer));
+                DinoTrainer restored = new DinoTrainer(TrainerFixtures.tinyResNet(99, optimizer))) {
             for (int i = 0; i < 3; i++) {
                 original.step(batches.get(i));
             }
@@ -58,6 +61,12 @@ class DinoTrainerTest {
                 IllegalArgumentException e =
                         assertThrows(IllegalArgumentException.class, () -> other.loadState(state));
                 assertTrue(e.getMessage().contains("model options"), e.getMessage());
+            }
+            try (DinoTrainer sgd = new DinoTrainer(TrainerFixtures.tinyResNet(1, Optimizer.Kind.SGD))) {
+                byte[] state = small.saveState();
+                IllegalArgumentException e =
+                        assertThrows(IllegalArgumentException.class, () -> sgd.loadState(state));
+                assertTrue(e.getMessage().contains("--train.optimizer"), e.getMessage());
             }
             byte[] truncated = Arrays.copyOf(small.saveState(), 100);
             assertThrows(IllegalArgumentException.class, () -> small.loadState(truncated));

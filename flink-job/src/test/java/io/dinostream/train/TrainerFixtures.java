@@ -18,7 +18,12 @@ final class TrainerFixtures {
     private TrainerFixtures() {}
 
     static TrainerConfig tinyResNet(long seed) {
+        return tinyResNet(seed, Optimizer.Kind.ADAMW);
+    }
+
+    static TrainerConfig tinyResNet(long seed, Optimizer.Kind optimizer) {
         return TrainerConfig.builder()
+                .optimizer(optimizer)
                 .model(new ModelSpec("resnet18", 8, true, 64, 64, 16, 3, true, true))
                 .schedules(DinoSchedules.continual(1000).lr(5e-4, 8, 1e-6, 10).teacherTemp(0.04, 0.07, 10).freezeLastLayer(5).build())
                 .views(2, 2)
@@ -50,8 +55,7 @@ final class TrainerFixtures {
         Map<String, double[]> out = new LinkedHashMap<>();
         trainer.student().stateDict().forEach((k, v) -> out.put("student." + k, values(v)));
         trainer.teacher().stateDict().forEach((k, v) -> out.put("teacher." + k, values(v)));
-        trainer.optimizer().firstMoments().forEach((k, v) -> out.put("m." + k, values(v)));
-        trainer.optimizer().secondMoments().forEach((k, v) -> out.put("v." + k, values(v)));
+        trainer.optimizer().stateTensors().forEach((k, v) -> out.put(k, values(v)));
         out.put("center", values(trainer.loss().center()));
         return out;
     }
