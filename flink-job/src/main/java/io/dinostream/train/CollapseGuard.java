@@ -13,7 +13,9 @@ import java.util.Deque;
  *       users of DINO report, and what the paper's recipe does on small images and CPUs here.
  * </ul>
  * Decisions use the mean over the last {@code window} applied steps, and only once that many have
- * been seen, so neither one odd batch nor the first steps of a run raise an alarm.
+ * been seen, so one odd batch raises no alarm. Steps before {@code settleSteps} are not judged at
+ * all: at the start the student is (nearly) uniform whatever the targets, so the loss sits at
+ * ln K in every healthy run.
  */
 public final class CollapseGuard {
 
@@ -38,19 +40,29 @@ public final class CollapseGuard {
 
     private final double lnK;
     private final int window;
+    private final long settleSteps;
     private final Deque<TrainingReport> recent = new ArrayDeque<>();
 
     public CollapseGuard(int prototypes, int window) {
-        if (prototypes < 2 || window < 1) {
-            throw new IllegalArgumentException("collapse guard needs K >= 2 prototypes and a window >= 1");
+        this(prototypes, window, 0);
+    }
+
+    public CollapseGuard(int prototypes, int window, long settleSteps) {
+        if (prototypes < 2 || window < 1 || settleSteps < 0) {
+            throw new IllegalArgumentException(
+                    "collapse guard needs K >= 2 prototypes, a window >= 1 and settle steps >= 0");
         }
         this.lnK = Math.log(prototypes);
         this.window = window;
+        this.settleSteps = settleSteps;
     }
 
-    /** Takes a report (skipped steps are ignored) and returns the status over the window. */
+    /**
+     * Takes a report (skipped steps, and steps before the settle steps, are ignored) and returns
+     * the status over the window.
+     */
     public Status update(TrainingReport report) {
-        if (report.applied()) {
+        if (report.applied() && report.step() >= settleSteps) {
             recent.addLast(report);
             if (recent.size() > window) {
                 recent.removeFirst();
@@ -60,8 +72,6 @@ public final class CollapseGuard {
     }
 
     public Status status() {
-        // Judge full windows only: the first steps (student = teacher, center at zero) sit near
-        // ln K in every healthy run.
         if (recent.size() < window) {
             return Status.HEALTHY;
         }

@@ -94,7 +94,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         windowStartNanos = System.nanoTime();
         windowStartImages = trainer.trainer().imagesSeen();
         lastProgressNanos = windowStartNanos;
-        guard = new CollapseGuard(config.model().outDim(), 20);
+        guard = new CollapseGuard(config.model().outDim(), 20, 20); // judge from step 20 on
         collapse = CollapseGuard.Status.HEALTHY;
         m.gauge("collapse", (Gauge<Integer>) () -> collapse.code());
     }

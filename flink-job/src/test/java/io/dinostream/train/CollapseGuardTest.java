@@ -79,8 +79,30 @@ class CollapseGuardTest {
         assertEquals(CollapseGuard.Status.UNIFORM, guard.status());
     }
 
+    /** Two healthy runs' first window (steps 0-19): loss 8.25 against ln K 8.32, targets already sharp. */
+    @Test
+    void theFirstStepsOfAHealthyRunRaiseNoAlarm() {
+        double lnK = Math.log(K);
+        CollapseGuard guard = new CollapseGuard(K, 3, 20);
+        for (int step = 0; step < 20; step++) {
+            assertEquals(CollapseGuard.Status.HEALTHY, guard.update(report(step, 0.4 * lnK, 0.8 * lnK, lnK)));
+        }
+        for (int step = 20; step < 23; step++) {
+            guard.update(report(step, 0.3 * lnK, 0.8 * lnK, 0.5 * lnK));
+        }
+        assertEquals(CollapseGuard.Status.HEALTHY, guard.status());
+        for (int step = 23; step < 26; step++) {
+            guard.update(report(step, lnK, lnK, lnK));
+        }
+        assertEquals(CollapseGuard.Status.UNIFORM, guard.status(), "a collapse after the settle steps is named");
+    }
+
     private static TrainingReport report(double entropy, double batchEntropy, double loss) {
-        return new TrainingReport(0, true, loss, 0, 0, 0, 0.04, entropy, batchEntropy, BATCH, BATCH, 0, 0.1);
+        return report(0, entropy, batchEntropy, loss);
+    }
+
+    private static TrainingReport report(long step, double entropy, double batchEntropy, double loss) {
+        return new TrainingReport(step, true, loss, 0, 0, 0, 0.04, entropy, batchEntropy, BATCH, BATCH, 0, 0.1);
     }
 
     private static String describe(TrainingReport r) {
