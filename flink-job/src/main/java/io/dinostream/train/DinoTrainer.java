@@ -135,27 +135,37 @@ public final class DinoTrainer implements AutoCloseable {
                 // student update
                 collector.backward(loss);
             }
-            double[] entropies = teacherEntropies(teacherOutput, teacherTemp);
-            dinoLoss.updateCenter(teacherOutput);
             Map<String, NDArray> gradients = gradients();
             try {
+                // A finite loss can still give an infinite or NaN gradient (a BatchNorm over a
+                // constant channel, an overflow); applied, it would poison every later step.
+                double[] norms = GradientClipping.norms(gradients);
+                for (double norm : norms) {
+                    if (!Double.isFinite(norm)) {
+                        nonFiniteSteps++;
+                        return report(it, false, lossValue, lr, weightDecay, momentum, teacherTemp,
+                                Double.NaN, Double.NaN, batch.size(), started);
+                    }
+                }
+                double[] entropies = teacherEntropies(teacherOutput, teacherTemp);
+                dinoLoss.updateCenter(teacherOutput);
                 if (config.clipGrad() > 0) {
-                    GradientClipping.clipPerTensor(gradients, config.clipGrad());
+                    GradientClipping.clip(gradients, norms, config.clipGrad());
                 }
                 // cancel_gradients_last_layer: the prototypes stay fixed at first
                 if (it < schedules.freezeLastLayerSteps()) {
                     gradients.keySet().removeIf(name -> name.contains("last_layer"));
                 }
                 optimizer.step(gradients, lr, weightDecay);
+                // EMA update for the teacher
+                EmaTeacher.update(teacher, student, momentum);
+                step++;
+                imagesSeen += batch.size();
+                return report(it, true, lossValue, lr, weightDecay, momentum, teacherTemp,
+                        entropies[0], entropies[1], batch.size(), started);
             } finally {
                 zeroGradients();
             }
-            // EMA update for the teacher
-            EmaTeacher.update(teacher, student, momentum);
-            step++;
-            imagesSeen += batch.size();
-            return report(it, true, lossValue, lr, weightDecay, momentum, teacherTemp,
-                    entropies[0], entropies[1], batch.size(), started);
         }
     }
 

@@ -21,6 +21,13 @@ public final class GradientClipping {
      * norms come off the device in one transfer.
      */
     public static double[] clipPerTensor(Map<String, NDArray> gradients, double maxNorm) {
+        double[] values = norms(gradients);
+        clip(gradients, values, maxNorm);
+        return values;
+    }
+
+    /** The gradients' L2 norms in map order, off the device in one transfer. */
+    public static double[] norms(Map<String, NDArray> gradients) {
         if (gradients.isEmpty()) {
             return new double[0];
         }
@@ -28,7 +35,11 @@ public final class GradientClipping {
         for (NDArray g : gradients.values()) {
             norms.add(g.norm());
         }
-        double[] values = NDArrays.stack(norms).toType(DataType.FLOAT64, false).toDoubleArray();
+        return NDArrays.stack(norms).toType(DataType.FLOAT64, false).toDoubleArray();
+    }
+
+    /** Clips every gradient in place given its norm from {@link #norms}. */
+    public static void clip(Map<String, NDArray> gradients, double[] values, double maxNorm) {
         int i = 0;
         for (NDArray g : gradients.values()) {
             double coef = maxNorm / (values[i++] + 1e-6);
@@ -36,6 +47,5 @@ public final class GradientClipping {
                 g.muli(coef);
             }
         }
-        return values;
     }
 }

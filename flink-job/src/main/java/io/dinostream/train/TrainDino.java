@@ -123,8 +123,8 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
             windowStartImages = report.imagesSeen();
         }
         if (!report.applied()) {
-            LOG.warn("step {}: loss is not finite ({}), the model was not updated ({} such steps so far)",
-                    report.step(), report.loss(), report.nonFiniteSteps());
+            LOG.warn("step {}: loss or gradient is not finite (loss {}), the model was not updated"
+                    + " ({} such steps so far)", report.step(), report.loss(), report.nonFiniteSteps());
         }
         CollapseGuard.Status status = guard.update(report);
         if (status != CollapseGuard.Status.HEALTHY
