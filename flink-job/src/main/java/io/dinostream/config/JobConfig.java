@@ -83,7 +83,8 @@ public final class JobConfig implements Serializable {
         option("train.restart", "false", "restart the schedules at the horizon instead of holding");
         option("train.weight-decay", "0.04", "weight decay at step 0");
         option("train.weight-decay-end", "0.4", "weight decay at the horizon");
-        option("train.teacher-momentum", "0.99", "teacher EMA momentum at step 0, cosine to 1 (paper: 0.996)");
+        option("train.teacher-momentum", "0.99", "teacher EMA momentum at step 0 (paper: 0.996)");
+        option("train.teacher-momentum-end", "1.0", "teacher EMA momentum at the horizon (paper: 1)");
         option("train.teacher-temp", "0.02", "teacher temperature after warm-up (paper: 0.04-0.07)");
         option("train.warmup-teacher-temp", "0.02", "teacher temperature at step 0 (paper: 0.04)");
         option("train.teacher-temp-warmup-steps", "0", "steps of linear teacher-temperature warm-up");
@@ -418,7 +419,7 @@ public final class JobConfig implements Serializable {
         DinoSchedules schedules = DinoSchedules.continual(getLong("train.horizon-steps"))
                 .lr(getDouble("train.lr"), batchSize(), getDouble("train.min-lr"), getLong("train.warmup-steps"))
                 .weightDecay(getDouble("train.weight-decay"), getDouble("train.weight-decay-end"))
-                .teacherMomentum(getDouble("train.teacher-momentum"))
+                .teacherMomentum(getDouble("train.teacher-momentum"), getDouble("train.teacher-momentum-end"))
                 .teacherTemp(getDouble("train.warmup-teacher-temp"), getDouble("train.teacher-temp"),
                         getLong("train.teacher-temp-warmup-steps"))
                 .freezeLastLayer(getLong("train.freeze-last-layer-steps"))

@@ -59,6 +59,7 @@ public record DinoSchedules(
         private double weightDecay = 0.04;
         private double weightDecayEnd = 0.4;
         private double momentum = 0.996;
+        private double momentumEnd = 1.0;
         private double warmupTeacherTemp = 0.04;
         private double teacherTemp = 0.07;
         private long teacherTempWarmupSteps;
@@ -86,7 +87,13 @@ public record DinoSchedules(
 
         /** The teacher's EMA momentum λ at step 0; it follows a cosine to 1. */
         public Continual teacherMomentum(double momentum) {
-            this.momentum = momentum;
+            return teacherMomentum(momentum, 1.0);
+        }
+
+        /** The teacher's EMA momentum λ: a cosine from {@code start} to {@code end} (paper: 1). */
+        public Continual teacherMomentum(double start, double end) {
+            this.momentum = start;
+            this.momentumEnd = end;
             return this;
         }
 
@@ -113,7 +120,7 @@ public record DinoSchedules(
                     new CosineSchedule(
                             baseLr * batchSize / 256.0, minLr, horizonSteps, warmupSteps, 0, restart),
                     new CosineSchedule(weightDecay, weightDecayEnd, horizonSteps, 0, 0, restart),
-                    new CosineSchedule(momentum, 1.0, horizonSteps, 0, 0, restart),
+                    new CosineSchedule(momentum, momentumEnd, horizonSteps, 0, 0, restart),
                     TeacherTemperature.perStep(warmupTeacherTemp, teacherTemp, teacherTempWarmupSteps),
                     freezeLastLayerSteps);
         }

@@ -518,7 +518,8 @@ final class JobConfigTest {
     @Test
     void trainerSchedulesReflectTheScheduleOptions() {
         JobConfig config = parse("--train.weight-decay", "0.05", "--train.weight-decay-end", "0.3",
-                "--train.teacher-momentum", "0.995", "--train.warmup-teacher-temp", "0.03",
+                "--train.teacher-momentum", "0.995", "--train.teacher-momentum-end", "0.999",
+                "--train.warmup-teacher-temp", "0.03",
                 "--train.teacher-temp", "0.06", "--train.teacher-temp-warmup-steps", "20", "--train.restart", "true");
 
         var schedules = config.trainerConfig().schedules();
@@ -526,7 +527,7 @@ final class JobConfigTest {
         assertEquals(0.05, schedules.weightDecay().base());
         assertEquals(0.3, schedules.weightDecay().end());
         assertEquals(0.995, schedules.teacherMomentum().base());
-        assertEquals(1.0, schedules.teacherMomentum().end());
+        assertEquals(0.999, schedules.teacherMomentum().end());
         assertEquals(0.03, schedules.teacherTemp().valueAt(0), 1e-12);
         assertEquals(0.06, schedules.teacherTemp().valueAt(20), 1e-12);
         assertTrue(schedules.lr().restart());
