@@ -468,8 +468,8 @@ final class JobConfigTest {
     }
 
     @Test
-    void defaultModelSpecIsTheSmallResNet18() {
-        assertEquals(new ModelSpec("resnet18", 16, true, 4096, 512, 128, 3, true, true), parse().modelSpec());
+    void defaultModelSpecIsTheSmallResNet10() {
+        assertEquals(new ModelSpec("resnet10", 16, true, 4096, 512, 128, 3, true, true), parse().modelSpec());
     }
 
     @Test
