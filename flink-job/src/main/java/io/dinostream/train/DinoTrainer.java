@@ -82,9 +82,9 @@ public final class DinoTrainer implements AutoCloseable {
     }
 
     /**
-     * One DINO step on a batch. A step whose loss is not finite changes no parameter, moment or
-     * center (BatchNorm running statistics of that forward pass aside), is counted, and is
-     * reported with {@code applied = false}; the official code stops the run instead.
+     * One DINO step on a batch. A step whose loss or gradient is not finite changes no parameter,
+     * moment or center (BatchNorm running statistics of that forward pass aside), is counted, and
+     * is reported with {@code applied = false}; the official code stops the run instead.
      */
     public TrainingReport step(DinoBatch batch) {
         if (batch.viewCount() != config.totalViews()) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.Shape;
 import io.dinostream.model.ModelSpec;
+import io.dinostream.model.Tensors;
 import io.dinostream.util.SeededRandom;
 
 import java.util.ArrayList;
@@ -92,6 +93,36 @@ class DinoTrainerTest {
             Map<String, double[]> after = TrainerFixtures.snapshot(trainer);
             before.forEach((k, v) -> assertArrayEquals(v, after.get(k), k + " changed"));
             assertTrue(trainer.step(features(r, false)).applied(), "training goes on after a bad batch");
+        }
+    }
+
+    /**
+     * A prototype whose direction vector has shrunk to ~1e-20 still gives a finite loss (its weight
+     * is v / ‖v‖), but its gradient overflows float32: the step must be skipped, not applied.
+     */
+    @Test
+    void aNonFiniteGradientWithAFiniteLossLeavesTheModelUnchangedAndIsCounted() {
+        try (DinoTrainer trainer = new DinoTrainer(identityConfig(0));
+                ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            SeededRandom r = new SeededRandom(3);
+            trainer.step(features(r, false));
+            ai.djl.ndarray.NDArray v = trainer.student().stateDict().get("head.last_layer.weight_v");
+            float[] healthy = v.toFloatArray();
+            float[] shrunk = healthy.clone();
+            Arrays.fill(shrunk, 0, 4, 1e-20f);
+            Tensors.assign(v, m.create(shrunk, v.getShape()));
+            Map<String, double[]> before = TrainerFixtures.snapshot(trainer);
+
+            TrainingReport report = trainer.step(features(r, false));
+
+            assertTrue(Double.isFinite(report.loss()), "the loss stays finite: " + report.loss());
+            assertFalse(report.applied());
+            assertEquals(1, trainer.nonFiniteSteps());
+            assertEquals(1, trainer.stepCount(), "a skipped step does not advance the schedules");
+            Map<String, double[]> after = TrainerFixtures.snapshot(trainer);
+            before.forEach((k, val) -> assertArrayEquals(val, after.get(k), k + " changed"));
+            Tensors.assign(v, m.create(healthy, v.getShape()));
+            assertTrue(trainer.step(features(r, false)).applied(), "training goes on after a bad step");
         }
     }
 
