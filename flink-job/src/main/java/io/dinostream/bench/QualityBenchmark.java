@@ -59,6 +59,7 @@ public final class QualityBenchmark {
                 .option("data", DEBIAN_FASHION_MNIST, "folder with Fashion-MNIST IDX files (Debian: apt-get install dataset-fashion-mnist)")
                 .option("workdir", "bench-quality-work", "where the run's Kafka, checkpoints and results go")
                 .option("publish-seconds", "60", "seconds between checkpoints")
+                .option("rate", "400", "images per second the producer offers (above what the trainer takes, so it never waits)")
                 .option("bank", "10000", "k-NN bank: the first N training images")
                 .option("queries", "10000", "k-NN queries: the first N test images")
                 .option("label", "", "name of this run in the results");
@@ -77,7 +78,7 @@ public final class QualityBenchmark {
         double minutes = cli.getDouble("minutes");
         if (minutes > 0) {
             List<String> demo = new ArrayList<>(List.of("--dataset", "idx:" + data, "--max-minutes", cli.get("minutes"),
-                    "--rate", "300", "--loop", "true", "--workdir", workdir.toString(), "--web-port", "0",
+                    "--rate", cli.get("rate"), "--loop", "true", "--workdir", workdir.toString(), "--web-port", "0",
                     "--publish.every-seconds", cli.get("publish-seconds"), "--publish.every-steps", "0"));
             jobFlags.forEach((name, value) -> demo.add("--" + name + "=" + value));
             int rc = Demo.run(demo);
