@@ -121,7 +121,12 @@ public final class S3ObjectStore implements ObjectStore {
                         .connectTimeout(CONNECT_TIMEOUT)
                         .readTimeout(TRANSFER_TIMEOUT)
                         .writeTimeout(TRANSFER_TIMEOUT)
-                        .retryOnConnectionFailure(false)
+                        // Servers close keep-alive connections that sit idle (Jetty after 30 s,
+                        // the publisher waits ~60 s between checkpoints), and OkHttp reuses a pooled
+                        // connection for a GET without checking it first: with this on it retries
+                        // such a request once on a fresh connection instead of failing it. It does
+                        // not retry a connection that cannot be made (one route: fails as before).
+                        .retryOnConnectionFailure(true)
                         .protocols(List.of(Protocol.HTTP_1_1))
                         .build();
         MinioClient built;
