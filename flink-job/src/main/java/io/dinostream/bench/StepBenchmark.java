@@ -28,7 +28,7 @@ public final class StepBenchmark {
 
     public static void run(List<String> args) {
         Cli cli = new Cli("bench-step: time DINO trainer steps on synthetic images")
-                .option("backbone", "resnet18", "resnet10, resnet18, resnet34 or resnet50")
+                .option("backbone", "resnet18", "resnet10, resnet14, resnet18, resnet34 or resnet50")
                 .option("width", "64", "channels of the first ResNet stage")
                 .option("small-stem", "true", "3x3 stride-1 stem without max-pool")
                 .option("batch", "64", "source images per step")

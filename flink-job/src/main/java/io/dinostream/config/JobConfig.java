@@ -67,7 +67,7 @@ public final class JobConfig implements Serializable {
         option("crops.local-scale", "0.05,0.4", "area range of local crops");
         option("crops.blur-sigma", "0.1,2.0", "Gaussian blur sigma range in pixels (paper: 0.1,2.0 for 224 px views; 0,0: no blur)");
         option("crops.parallelism", "1", "parallel multi-crop operators");
-        option("model.backbone", "resnet10", "resnet10, resnet18, resnet34 or resnet50");
+        option("model.backbone", "resnet10", "resnet10, resnet14, resnet18, resnet34 or resnet50");
         option("model.width", "16", "channels of the first ResNet stage (torchvision: 64)");
         option("model.small-stem", "true", "3x3 stride-1 stem without max-pool, for 28-64 px images");
         option("model.out-dim", "4096", "K, prototypes of the DINO head (paper: 65536)");

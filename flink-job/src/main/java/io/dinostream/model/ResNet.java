@@ -21,11 +21,15 @@ import java.util.Locale;
 public final class ResNet extends Module {
 
     /**
-     * The block layouts of torchvision's resnet18/34/50, and resnet10 (one basic block per stage,
-     * half of resnet18's compute: the layout of timm's resnet10t without its deep stem).
+     * The block layouts of torchvision's resnet18/34/50, resnet10 (one basic block per stage,
+     * half of resnet18's compute: the layout of timm's resnet10t without its deep stem) and
+     * resnet14 (one bottleneck block per stage, timm's resnet14t without its deep stem: features
+     * 4× as wide as resnet10's at the same width; on 2 CPU cores width 8 steps ~1.3× slower than
+     * resnet10 width 16 and learned less per image, see bench/RESULTS.md).
      */
     public enum Depth {
         RESNET10(false, 1, 1, 1, 1),
+        RESNET14(true, 1, 1, 1, 1),
         RESNET18(false, 2, 2, 2, 2),
         RESNET34(false, 3, 4, 6, 3),
         RESNET50(true, 3, 4, 6, 3);
@@ -52,7 +56,7 @@ public final class ResNet extends Module {
                 }
             }
             throw new IllegalArgumentException(
-                    "unknown ResNet depth '" + name + "': use resnet10, resnet18, resnet34 or resnet50");
+                    "unknown ResNet depth '" + name + "': use resnet10, resnet14, resnet18, resnet34 or resnet50");
         }
     }
 

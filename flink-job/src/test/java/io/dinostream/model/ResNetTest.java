@@ -74,6 +74,25 @@ class ResNetTest {
         }
     }
 
+    /** resnet14 is torchvision's ResNet(Bottleneck, [1, 1, 1, 1]): resnet50 with one block per stage. */
+    @Test
+    void resnet14IsResnet50WithOneBlockPerStage() throws IOException {
+        List<String> wanted = new ArrayList<>();
+        for (JsonElement row : torchvision().getAsJsonArray("resnet50")) {
+            String name = row.getAsJsonArray().get(0).getAsString();
+            if (!name.matches("layer\\d\\.[1-9]\\..*")) {
+                wanted.add(name);
+            }
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ResNet net = new ResNet(new ParameterFactory(manager, DataType.FLOAT32, 1),
+                    ResNet.Depth.parse("resnet14"), 64, false);
+            assertEquals(wanted, new ArrayList<>(net.stateDict().keySet()));
+            assertEquals(2048, net.outputDim());
+            assertEquals(6 + 4 * 18 + 4 * 6, wanted.size(), "stem, four blocks, four downsamples");
+        }
+    }
+
     @Test
     void smallStemKeepsResolutionAndWidthScalesChannels() {
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -107,7 +126,7 @@ class ResNetTest {
     void unknownDepthNamesTheChoices() {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> ResNet.Depth.parse("resnet19"));
-        assertTrue(e.getMessage().contains("resnet10, resnet18, resnet34 or resnet50"), e.getMessage());
+        assertTrue(e.getMessage().contains("resnet10, resnet14, resnet18, resnet34 or resnet50"), e.getMessage());
     }
 
     private static JsonObject torchvision() throws IOException {
