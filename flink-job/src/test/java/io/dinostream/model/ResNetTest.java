@@ -58,13 +58,7 @@ class ResNetTest {
     /** resnet10 is torchvision's ResNet(BasicBlock, [1, 1, 1, 1]): resnet18 without each stage's second block. */
     @Test
     void resnet10IsResnet18WithOneBlockPerStage() throws IOException {
-        List<String> wanted = new ArrayList<>();
-        for (JsonElement row : torchvision().getAsJsonArray("resnet18")) {
-            String name = row.getAsJsonArray().get(0).getAsString();
-            if (!name.matches("layer\\d\\.1\\..*")) {
-                wanted.add(name);
-            }
-        }
+        List<String> wanted = firstBlockOfEachStage("resnet18");
         try (NDManager manager = NDManager.newBaseManager()) {
             ResNet net = new ResNet(new ParameterFactory(manager, DataType.FLOAT32, 1),
                     ResNet.Depth.parse("resnet10"), 64, false);
@@ -77,13 +71,7 @@ class ResNetTest {
     /** resnet14 is torchvision's ResNet(Bottleneck, [1, 1, 1, 1]): resnet50 with one block per stage. */
     @Test
     void resnet14IsResnet50WithOneBlockPerStage() throws IOException {
-        List<String> wanted = new ArrayList<>();
-        for (JsonElement row : torchvision().getAsJsonArray("resnet50")) {
-            String name = row.getAsJsonArray().get(0).getAsString();
-            if (!name.matches("layer\\d\\.[1-9]\\..*")) {
-                wanted.add(name);
-            }
-        }
+        List<String> wanted = firstBlockOfEachStage("resnet50");
         try (NDManager manager = NDManager.newBaseManager()) {
             ResNet net = new ResNet(new ParameterFactory(manager, DataType.FLOAT32, 1),
                     ResNet.Depth.parse("resnet14"), 64, false);
@@ -127,6 +115,18 @@ class ResNetTest {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> ResNet.Depth.parse("resnet19"));
         assertTrue(e.getMessage().contains("resnet10, resnet14, resnet18, resnet34 or resnet50"), e.getMessage());
+    }
+
+    /** The recorded torchvision state-dict names of a depth, without each stage's blocks after the first. */
+    private static List<String> firstBlockOfEachStage(String depth) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (JsonElement row : torchvision().getAsJsonArray(depth)) {
+            String name = row.getAsJsonArray().get(0).getAsString();
+            if (!name.matches("layer\\d\\.[1-9]\\d*\\..*")) {
+                names.add(name);
+            }
+        }
+        return names;
     }
 
     private static JsonObject torchvision() throws IOException {
