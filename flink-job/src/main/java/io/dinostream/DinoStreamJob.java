@@ -130,7 +130,7 @@ public final class DinoStreamJob {
                 config.getLong("publish.every-steps"), config.getLong("publish.every-seconds"),
                 config.getLong("train.max-steps"));
         SingleOutputStreamOperator<TrainingReport> reports = crops
-                .transform("TrainDino", StreamTypes.TRAINING_REPORT, new TrainDino(config.trainerConfig(), policy))
+                .transform("TrainDino", StreamTypes.TRAINING_REPORT, new TrainDino(config.trainerConfig(), policy, config.watchdogLimits()))
                 .uid("train-dino")
                 .setParallelism(1)
                 .setMaxParallelism(1);

@@ -26,6 +26,7 @@ import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
 import io.dinostream.publish.Safetensors;
 import io.dinostream.train.ModelSnapshot;
+import io.dinostream.train.StepWatchdog;
 import io.dinostream.train.TrainingReport;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -284,6 +285,22 @@ class StreamingJobTest {
             assertEquals(json(a.get(folder(lastStep()) + "manifest.json").orElseThrow()).get("images_seen"),
                     json(b.get(folder(lastStep()) + "manifest.json").orElseThrow()).get("images_seen"));
         }
+    }
+
+    /** Every step is over a 1 ms floor: the watchdog's thread fails the running task through Flink. */
+    @Test
+    void aStalledTrainingStepFailsTheJobWithTheWatchdogsMessage() {
+        JobConfig config = config("stalled").with(Map.of("train.watchdog-factor", "0",
+                "train.watchdog-floor-seconds", "0.001"));
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> runToEnd(config, "StreamingJobTest stalled"));
+        Throwable cause = e;
+        while (cause != null && !(cause instanceof StepWatchdog.StalledStepException)) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause != null, "the job failed because of the watchdog: " + e);
+        assertTrue(cause.getMessage().startsWith("training step 0 has run for"), cause.getMessage());
+        assertTrue(cause.getMessage().contains("restarts it from the last checkpoint"), cause.getMessage());
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.dinostream.augment.MultiCropPolicy;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.train.DinoSchedules;
 import io.dinostream.train.Optimizer;
+import io.dinostream.train.StepWatchdog;
 import io.dinostream.train.TrainerConfig;
 
 import java.io.IOException;
@@ -96,6 +97,9 @@ public final class JobConfig implements Serializable {
         option("train.freeze-last-layer-steps", "10", "steps with the prototypes frozen at start");
         option("train.max-steps", "0", "stop after this many steps, publish and finish (0: never)");
         option("train.seed", "0", "seed of initialisation and augmentation");
+        option("train.watchdog-factor", "20", "a step that runs longer than this many times the median of the recent"
+                + " steps, and longer than --train.watchdog-floor-seconds, fails the task (Flink restarts it)");
+        option("train.watchdog-floor-seconds", "300", "no step counts as stalled before this many seconds (0: no watchdog)");
         option("monitor.probe", "stream", "online k-NN monitor probes: stream (labelled images held out of training),"
                 + " an image source of labelled files (idx:PATH, folder:PATH), or off");
         option("monitor.holdout-percent", "2", "with --monitor.probe stream: share of labelled images held out, 0-100");
@@ -273,6 +277,7 @@ public final class JobConfig implements Serializable {
         positive("train.horizon-steps");
         positive("flink.parallelism");
         nonNegative("train.max-steps");
+        watchdogLimits();
         nonNegative("publish.every-steps");
         nonNegative("publish.every-seconds");
         positive("publish.retries");
@@ -413,6 +418,16 @@ public final class JobConfig implements Serializable {
 
     public int batchSize() {
         return getInt("train.batch-size");
+    }
+
+    /** When the trainer's step watchdog fails the task (see {@link StepWatchdog}). */
+    public StepWatchdog.Limits watchdogLimits() {
+        try {
+            return new StepWatchdog.Limits(getDouble("train.watchdog-factor"), getDouble("train.watchdog-floor-seconds"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--train.watchdog-factor and --train.watchdog-floor-seconds must be >= 0,"
+                    + " got " + get("train.watchdog-factor") + " and " + get("train.watchdog-floor-seconds"), e);
+        }
     }
 
     public TrainerConfig trainerConfig() {

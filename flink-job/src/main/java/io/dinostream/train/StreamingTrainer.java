@@ -32,6 +32,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     private final DinoTrainer trainer;
     private final Policy policy;
+    private final StepWatchdog watchdog;
     private final List<CropSet> pending = new ArrayList<>();
     private final Map<String, Long> offsets = new TreeMap<>();
     private long lastSnapshotStep = -1;
@@ -39,8 +40,14 @@ public final class StreamingTrainer implements AutoCloseable {
     private long dropped;
 
     public StreamingTrainer(TrainerConfig config, Policy policy) {
+        this(config, policy, StepWatchdog.manual(StepWatchdog.Limits.off(), stalled -> {}, System::nanoTime));
+    }
+
+    /** A streaming trainer whose every step runs under {@code watchdog}. */
+    public StreamingTrainer(TrainerConfig config, Policy policy, StepWatchdog watchdog) {
         this.trainer = new DinoTrainer(config);
         this.policy = policy;
+        this.watchdog = watchdog;
         this.lastSnapshotMillis = System.currentTimeMillis();
     }
 
@@ -72,7 +79,7 @@ public final class StreamingTrainer implements AutoCloseable {
     private void trainPending(Consumer<TrainingReport> reports, Consumer<ModelSnapshot> snapshots) {
         List<CropSet> batch = new ArrayList<>(pending);
         pending.clear();
-        TrainingReport report = trainer.step(new CropBatch(batch));
+        TrainingReport report = watchdog.watch(trainer.stepCount(), () -> trainer.step(new CropBatch(batch)));
         if (report.applied()) {
             for (CropSet c : batch) {
                 SourcePosition p = c.position();

@@ -27,7 +27,9 @@ import java.util.function.Supplier;
  * restore from a checkpoint or savepoint resumes exactly. Metrics (loss, lr, weight decay, teacher
  * momentum and temperature, teacher entropy, images/s, step, last snapshot step) appear on the
  * operator in the Flink dashboard, and a progress line goes to the log every 10 s. A
- * {@link CollapseGuard} sets the {@code collapse} gauge and warns when the targets collapse.
+ * {@link CollapseGuard} sets the {@code collapse} gauge and warns when the targets collapse. A
+ * {@link StepWatchdog} fails the task when a step stalls (gauges {@code stepSeconds},
+ * {@code medianStepSeconds}, {@code stallLimitSeconds}).
  */
 public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         implements OneInputStreamOperator<CropSet, TrainingReport>, BoundedOneInput {
@@ -43,8 +45,10 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
 
     private final TrainerConfig config;
     private final StreamingTrainer.Policy policy;
+    private final StepWatchdog.Limits watchdogLimits;
 
     private transient StreamingTrainer trainer;
+    private transient StepWatchdog watchdog;
     private transient ListState<byte[]> state;
     private transient volatile TrainingReport last;
     private transient volatile double imagesPerSecond;
@@ -55,9 +59,10 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     private transient CollapseGuard.Status collapse;
     private transient long lastCollapseWarningNanos;
 
-    public TrainDino(TrainerConfig config, StreamingTrainer.Policy policy) {
+    public TrainDino(TrainerConfig config, StreamingTrainer.Policy policy, StepWatchdog.Limits watchdogLimits) {
         this.config = config;
         this.policy = policy;
+        this.watchdogLimits = watchdogLimits;
     }
 
     @Override
@@ -65,7 +70,12 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         super.initializeState(context);
         state = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("dino-trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        trainer = new StreamingTrainer(config, policy);
+        // The step that stalls holds the task thread, so the watchdog's own thread fails the task.
+        watchdog = StepWatchdog.start(watchdogLimits, stalled -> {
+            LOG.error(stalled.getMessage());
+            getContainingTask().getEnvironment().failExternally(stalled);
+        });
+        trainer = new StreamingTrainer(config, policy, watchdog);
         if (context.isRestored()) {
             for (byte[] saved : state.get()) {
                 trainer.loadState(saved);
@@ -91,6 +101,9 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         m.gauge("imagesSeen", (Gauge<Long>) () -> trainer.trainer().imagesSeen());
         m.gauge("nonFiniteSteps", (Gauge<Long>) () -> trainer.trainer().nonFiniteSteps());
         m.gauge("lastSnapshotStep", (Gauge<Long>) () -> trainer.lastSnapshotStep());
+        gauge(m, "stepSeconds", watchdog::currentStepSeconds);
+        gauge(m, "medianStepSeconds", watchdog::medianStepSeconds);
+        gauge(m, "stallLimitSeconds", watchdog::limitSeconds);
         windowStartNanos = System.nanoTime();
         windowStartImages = trainer.trainer().imagesSeen();
         lastProgressNanos = windowStartNanos;
@@ -165,6 +178,9 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
 
     @Override
     public void close() throws Exception {
+        if (watchdog != null) {
+            watchdog.close();
+        }
         if (trainer != null) {
             trainer.close();
         }
