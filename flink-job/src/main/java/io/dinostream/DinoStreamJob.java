@@ -24,6 +24,9 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -35,7 +38,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The DINO Stream job: Kafka → DecodeImage (bad input → dead-letter topic) → HoldOutProbes
@@ -54,6 +64,8 @@ public final class DinoStreamJob {
             Sink<ModelSnapshot> checkpoints,
             Sink<TrainingReport> reports) {}
 
+    private static final Logger LOG = LoggerFactory.getLogger(DinoStreamJob.class);
+
     private DinoStreamJob() {}
 
     public static void main(String[] args) throws Exception {
@@ -69,10 +81,54 @@ public final class DinoStreamJob {
             System.out.println("DINO Stream job\n\n" + JobConfig.help());
             return;
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(localRun(config));
         configure(env, config);
         build(env, config, kafkaEnds(config));
         env.execute("DINO Stream");
+    }
+
+    /**
+     * What a run outside a cluster ({@code ./dinostream job}) takes from the options: its REST
+     * port on the loopback interface, checkpoints kept when the process dies or is cancelled, and
+     * the checkpoint to resume from ({@code --flink.resume-from}). A cluster's own configuration
+     * decides these when the jar is submitted there.
+     */
+    static Configuration localRun(JobConfig config) throws IOException {
+        Configuration flink = new Configuration();
+        flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        flink.set(RestOptions.ADDRESS, "127.0.0.1");
+        flink.set(RestOptions.PORT, config.getInt("flink.rest-port"));
+        flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        String resume = config.get("flink.resume-from").trim();
+        if (resume.equals("newest")) {
+            String dir = config.get("flink.checkpoint-dir");
+            if (dir.isBlank()) {
+                throw new IllegalArgumentException("--flink.resume-from newest needs --flink.checkpoint-dir");
+            }
+            Optional<Path> newest = newestCheckpoint(Path.of(URI.create(dir)));
+            if (newest.isPresent()) {
+                resume = newest.get().toUri().toString();
+                LOG.info("resuming from the newest checkpoint {}", resume);
+            } else {
+                resume = "";
+                LOG.info("no completed checkpoint under {} yet: starting from the beginning", dir);
+            }
+        }
+        if (!resume.isEmpty()) {
+            flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resume);
+        }
+        return flink;
+    }
+
+    /** The newest completed Flink checkpoint (a chk-N folder with its _metadata) under dir. */
+    public static Optional<Path> newestCheckpoint(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (var files = Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals("_metadata"))) {
+            return files.max(java.util.Comparator.comparing(p -> p.toFile().lastModified())).map(Path::getParent);
+        }
     }
 
     /**

@@ -115,6 +115,9 @@ public final class JobConfig implements Serializable {
         option("flink.checkpoint-interval-ms", "30000", "Flink checkpoint interval (0: off)");
         option("flink.checkpoint-dir", "", "durable checkpoint storage, e.g. file:///var/lib/dino/checkpoints (empty: the cluster's execution.checkpointing.dir)");
         option("flink.parallelism", "1", "default parallelism of the stateless operators");
+        option("flink.resume-from", "", "a local run (./dinostream job) restores this checkpoint or savepoint, or with"
+                + " 'newest' the newest completed checkpoint under --flink.checkpoint-dir (on a cluster: flink run -s)");
+        option("flink.rest-port", "0", "REST port of a local run's Flink, bound to 127.0.0.1 (0: any free port)");
     }
 
     private static final List<String> SECRET_OPTIONS = List.of("s3.access-key", "s3.secret-key");

@@ -134,7 +134,7 @@ public final class Demo {
             // the same workdir: the trainer continues at its saved step, the source at its offsets.
             flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                     ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-            Optional<Path> resume = newestCheckpoint(checkpoints);
+            Optional<Path> resume = DinoStreamJob.newestCheckpoint(checkpoints);
             if (resume.isPresent()) {
                 flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resume.get().toUri().toString());
                 System.out.println("resuming from " + resume.get() + " (delete " + workdir + " to start over)");
@@ -204,16 +204,6 @@ public final class Demo {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             System.err.println("drain did not complete (" + e.getMessage() + "); cancelling without a final checkpoint");
             job.cancel().get(60, TimeUnit.SECONDS);
-        }
-    }
-
-    /** The newest completed Flink checkpoint (a chk-N folder with its _metadata) under dir. */
-    static Optional<Path> newestCheckpoint(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return Optional.empty();
-        }
-        try (var files = Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals("_metadata"))) {
-            return files.max(java.util.Comparator.comparing(p -> p.toFile().lastModified())).map(Path::getParent);
         }
     }
 
