@@ -23,6 +23,10 @@ import java.util.Map;
 /**
  * Flink type information for every value that crosses an operator boundary in the job, each with
  * a field-by-field serializer (no Kryo). Views stay 8-bit: a 32 px view is 3 KiB on the wire.
+ *
+ * <p>No field of an event can fail a serializer: strings of any length go through
+ * {@link LengthSafeStrings}, null bytes are kept as null. Both encodings read everything format 1
+ * wrote, unchanged, so each format stays version 1 and restores its old snapshots as they are.
  */
 public final class StreamTypes {
 
@@ -44,14 +48,39 @@ public final class StreamTypes {
     static void writePosition(SourcePosition p, DataOutputView out) throws IOException {
         out.writeBoolean(p != null);
         if (p != null) {
-            out.writeUTF(p.topic());
+            LengthSafeStrings.write(p.topic(), out);
             out.writeInt(p.partition());
             out.writeLong(p.offset());
         }
     }
 
     static SourcePosition readPosition(DataInputView in) throws IOException {
-        return in.readBoolean() ? new SourcePosition(in.readUTF(), in.readInt(), in.readLong()) : null;
+        return in.readBoolean() ? new SourcePosition(LengthSafeStrings.read(in), in.readInt(), in.readLong()) : null;
+    }
+
+    /**
+     * Bytes that may be null (a Kafka tombstone's value), as length -1: no earlier format wrote a
+     * negative length, so what it wrote reads back unchanged.
+     */
+    static void writeNullableBytes(byte[] bytes, DataOutputView out) throws IOException {
+        if (bytes == null) {
+            out.writeInt(-1);
+        } else {
+            ValueSerializer.writeBytes(bytes, out);
+        }
+    }
+
+    static byte[] readNullableBytes(DataInputView in) throws IOException {
+        int length = in.readInt();
+        if (length == -1) {
+            return null;
+        }
+        if (length < 0) {
+            throw new IOException("corrupt byte array: negative length " + length);
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return bytes;
     }
 
     static void writeImage(RgbImage image, DataOutputView out) throws IOException {
@@ -96,8 +125,8 @@ public final class StreamTypes {
             if (r.key() != null) {
                 writeBytes(r.key(), out);
             }
-            writeBytes(r.value() == null ? new byte[0] : r.value(), out);
-            out.writeUTF(r.topic());
+            writeNullableBytes(r.value(), out);
+            LengthSafeStrings.write(r.topic(), out);
             out.writeInt(r.partition());
             out.writeLong(r.offset());
             out.writeLong(r.timestamp());
@@ -106,7 +135,7 @@ public final class StreamTypes {
         @Override
         protected RawRecord read(DataInputView in) throws IOException {
             byte[] key = in.readBoolean() ? readBytes(in) : null;
-            return new RawRecord(key, readBytes(in), in.readUTF(), in.readInt(), in.readLong(), in.readLong());
+            return new RawRecord(key, readNullableBytes(in), LengthSafeStrings.read(in), in.readInt(), in.readLong(), in.readLong());
         }
 
         @Override
@@ -128,15 +157,15 @@ public final class StreamTypes {
 
         @Override
         protected void write(DecodedImage d, DataOutputView out) throws IOException {
-            out.writeUTF(d.id());
+            LengthSafeStrings.write(d.id(), out);
             writePosition(d.position(), out);
             writeImage(d.image(), out);
-            out.writeUTF(d.label());
+            LengthSafeStrings.write(d.label(), out);
         }
 
         @Override
         protected DecodedImage read(DataInputView in) throws IOException {
-            return new DecodedImage(in.readUTF(), readPosition(in), readImage(in), in.readUTF());
+            return new DecodedImage(LengthSafeStrings.read(in), readPosition(in), readImage(in), LengthSafeStrings.read(in));
         }
 
         @Override
@@ -158,7 +187,7 @@ public final class StreamTypes {
 
         @Override
         protected void write(CropSet c, DataOutputView out) throws IOException {
-            out.writeUTF(c.sourceId());
+            LengthSafeStrings.write(c.sourceId(), out);
             writePosition(c.position(), out);
             writeImages(c.globalViews(), out);
             writeImages(c.localViews(), out);
@@ -166,7 +195,7 @@ public final class StreamTypes {
 
         @Override
         protected CropSet read(DataInputView in) throws IOException {
-            String id = in.readUTF();
+            String id = LengthSafeStrings.read(in);
             SourcePosition position = readPosition(in);
             return new CropSet(id, position, readImages(in), readImages(in));
         }
@@ -235,18 +264,18 @@ public final class StreamTypes {
             writeBytes(s.student(), out);
             out.writeInt(s.metrics().size());
             for (Map.Entry<String, Double> e : s.metrics().entrySet()) {
-                out.writeUTF(e.getKey());
+                LengthSafeStrings.write(e.getKey(), out);
                 out.writeDouble(e.getValue());
             }
             out.writeInt(s.kafkaOffsets().size());
             for (Map.Entry<String, Long> e : s.kafkaOffsets().entrySet()) {
-                out.writeUTF(e.getKey());
+                LengthSafeStrings.write(e.getKey(), out);
                 out.writeLong(e.getValue());
             }
             out.writeBoolean(s.isFinal());
             out.writeInt(s.evaluation().size());
             for (Map.Entry<String, Double> e : s.evaluation().entrySet()) {
-                out.writeUTF(e.getKey());
+                LengthSafeStrings.write(e.getKey(), out);
                 out.writeDouble(e.getValue());
             }
         }
@@ -260,16 +289,16 @@ public final class StreamTypes {
             byte[] student = readBytes(in);
             Map<String, Double> metrics = new LinkedHashMap<>();
             for (int i = in.readInt(); i > 0; i--) {
-                metrics.put(in.readUTF(), in.readDouble());
+                metrics.put(LengthSafeStrings.read(in), in.readDouble());
             }
             Map<String, Long> offsets = new LinkedHashMap<>();
             for (int i = in.readInt(); i > 0; i--) {
-                offsets.put(in.readUTF(), in.readLong());
+                offsets.put(LengthSafeStrings.read(in), in.readLong());
             }
             boolean isFinal = in.readBoolean();
             Map<String, Double> evaluation = new LinkedHashMap<>();
             for (int i = in.readInt(); i > 0; i--) {
-                evaluation.put(in.readUTF(), in.readDouble());
+                evaluation.put(LengthSafeStrings.read(in), in.readDouble());
             }
             return new ModelSnapshot(step, images, created, teacher, student, metrics, offsets, isFinal, evaluation);
         }

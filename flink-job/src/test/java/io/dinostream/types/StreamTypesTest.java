@@ -168,10 +168,18 @@ final class StreamTypesTest {
     }
 
     @Test
-    void rawRecordWithNullValueComesBackEmpty() throws IOException {
+    void rawRecordWithNullValueKeepsANullValue() throws IOException {
         RawRecord tombstone = new RawRecord(new byte[] {1}, null, "images", 0, 9, 0);
 
-        assertArrayEquals(new byte[0], roundTrip(StreamTypes.RAW_RECORD, tombstone).value());
+        assertNull(roundTrip(StreamTypes.RAW_RECORD, tombstone).value(),
+                "a Kafka tombstone stays distinguishable from an empty record");
+    }
+
+    @Test
+    void rawRecordWithEmptyValueKeepsAnEmptyValue() throws IOException {
+        RawRecord empty = new RawRecord(new byte[] {1}, new byte[0], "images", 0, 9, 0);
+
+        assertArrayEquals(new byte[0], roundTrip(StreamTypes.RAW_RECORD, empty).value());
     }
 
     @Test
@@ -282,6 +290,110 @@ final class StreamTypesTest {
 
         assertArrayEquals(written, target.getCopyOfBuffer(), sample.type().toString());
         assertEquals(0, source.available(), sample.type() + ": bytes left unread");
+    }
+
+    // --- strings of any length -----------------------------------------------------------------
+
+    /** Over 64 KiB in UTF-8 (DataOutput.writeUTF refuses more than 65,535 bytes), non-ASCII included. */
+    private static final String LONG = "\u00e9v\u00e9nement-\ud83d\udcf7-".repeat(6_000);
+
+    @Test
+    void decodedImageWithAnIdAndLabelOver64KiBRoundTrips() throws IOException {
+        assertTrue(LONG.getBytes(StandardCharsets.UTF_8).length > 65_535);
+        DecodedImage decoded = new DecodedImage(LONG, POSITION, image(5, 4, 0), LONG + "label");
+
+        assertEquals(decoded, roundTrip(StreamTypes.DECODED_IMAGE, decoded));
+    }
+
+    @Test
+    void cropSetWithASourceIdOver64KiBRoundTrips() throws IOException {
+        CropSet crops = new CropSet(LONG, POSITION, List.of(image(8, 8, 1), image(8, 8, 2)), List.of(image(4, 4, 3)));
+
+        assertSameCropSet(crops, roundTrip(StreamTypes.CROP_SET, crops));
+    }
+
+    @Test
+    void rawRecordOnATopicNamedOver64KiBRoundTrips() throws IOException {
+        RawRecord record = new RawRecord(null, new byte[] {1, 2}, LONG, 1, 2, 3);
+
+        assertSameRawRecord(record, roundTrip(StreamTypes.RAW_RECORD, record));
+    }
+
+    @Test
+    void modelSnapshotWithMapKeysOver64KiBRoundTrips() throws IOException {
+        ModelSnapshot snapshot = new ModelSnapshot(1, 2, 3, new byte[] {1}, new byte[] {2}, Map.of(LONG + "m", 1.5),
+                Map.of(LONG + "/0", 7L), false, Map.of(LONG + "e", 2.5));
+
+        ModelSnapshot back = roundTrip(StreamTypes.MODEL_SNAPSHOT, snapshot);
+
+        assertSameModelSnapshot(snapshot, back);
+        assertEquals(snapshot.evaluation(), back.evaluation());
+    }
+
+    @Test
+    void deadLetterWithAnEventIdOver64KiBRoundTrips() throws IOException {
+        DeadLetter letter = deadLetter().toBuilder().setEventId(LONG).setMessage(LONG).build();
+
+        assertEquals(letter, roundTrip(StreamTypes.DEAD_LETTER, letter));
+    }
+
+    @Test
+    void aStringOfExactly65535BytesStillRoundTrips() throws IOException {
+        String edge = "x".repeat(65_535);
+        DecodedImage decoded = new DecodedImage(edge, POSITION, image(2, 2, 0), edge.substring(2) + "\u00e9");
+
+        assertEquals(decoded, roundTrip(StreamTypes.DECODED_IMAGE, decoded));
+    }
+
+    /**
+     * Checkpoints and savepoints taken before strings became length-safe wrote them with
+     * DataOutput.writeUTF; they must restore unchanged (the trainer's state holds CropSets, the
+     * monitor's state DecodedImages), including a string of exactly 65,535 bytes.
+     */
+    @Test
+    void valuesWrittenInTheWriteUtfFormatStillReadBack() throws IOException {
+        String edge = "y".repeat(65_535);
+        DataOutputSerializer old = new DataOutputSerializer(64);
+        old.writeUTF("\u00e9vent-\u0000-17"); // writeUTF's modified UTF-8: NUL as two bytes
+        old.writeBoolean(true);
+        old.writeUTF("images");
+        old.writeInt(3);
+        old.writeLong(42);
+        old.writeInt(2);
+        old.writeInt(1);
+        old.write(new byte[] {1, 2, 3, 4, 5, 6});
+        old.writeUTF(edge);
+        DataOutputSerializer oldCrops = new DataOutputSerializer(64);
+        oldCrops.writeUTF(edge);
+        oldCrops.writeBoolean(false);
+        oldCrops.writeInt(1); // one global view of 1x1 pixels, no local views
+        oldCrops.writeInt(1);
+        oldCrops.writeInt(1);
+        oldCrops.write(new byte[] {7, 8, 9});
+        oldCrops.writeInt(0);
+
+        DecodedImage decoded = serializer(StreamTypes.DECODED_IMAGE)
+                .deserialize(new DataInputDeserializer(old.getCopyOfBuffer()));
+        CropSet crops = serializer(StreamTypes.CROP_SET).deserialize(new DataInputDeserializer(oldCrops.getCopyOfBuffer()));
+
+        assertEquals(new DecodedImage("\u00e9vent-\u0000-17", new SourcePosition("images", 3, 42),
+                new RgbImage(2, 1, new byte[] {1, 2, 3, 4, 5, 6}), edge), decoded);
+        assertEquals(edge, crops.sourceId());
+    }
+
+    @Test
+    void shortStringsAreWrittenExactlyAsWriteUtfDid() throws IOException {
+        DecodedImage decoded = new DecodedImage("event-17", null, image(1, 1, 0), "cat");
+        DataOutputSerializer old = new DataOutputSerializer(64);
+        old.writeUTF("event-17");
+        old.writeBoolean(false);
+        old.writeInt(1);
+        old.writeInt(1);
+        old.write(image(1, 1, 0).toBytes());
+        old.writeUTF("cat");
+
+        assertArrayEquals(old.getCopyOfBuffer(), bytesOf(serializer(StreamTypes.DECODED_IMAGE), decoded),
+                "so a job before and after this format change exchange the same bytes for usual values");
     }
 
     // --- serializer identity, snapshots and type information --------------------------------
