@@ -9,6 +9,7 @@ import io.dinostream.ingest.DeadLetterRecords;
 import io.dinostream.ingest.DecodeImage;
 import io.dinostream.ingest.DecodeLimits;
 import io.dinostream.ingest.DecodedImage;
+import io.dinostream.ingest.FieldLimits;
 import io.dinostream.ingest.RawRecord;
 import io.dinostream.ingest.RawRecordDeserializer;
 import io.dinostream.proto.DeadLetter;
@@ -162,7 +163,7 @@ public final class DinoStreamJob {
         SingleOutputStreamOperator<DecodedImage> decoded = env
                 .fromSource(ends.events(), WatermarkStrategy.noWatermarks(), "Kafka images")
                 .uid("kafka-images")
-                .process(new DecodeImage(limits), StreamTypes.DECODED_IMAGE)
+                .process(new DecodeImage(limits, fieldLimits(config)), StreamTypes.DECODED_IMAGE)
                 .name("DecodeImage")
                 .uid("decode-image");
         decoded.getSideOutput(DecodeImage.DEAD_LETTERS).sinkTo(ends.deadLetters()).name("DeadLetters").uid("dead-letters");
@@ -207,6 +208,14 @@ public final class DinoStreamJob {
                 .uid("publish-checkpoints")
                 .setParallelism(1)
                 .disableChaining();
+    }
+
+    /** Bounds on the events' text fields, from the ingest.max-*-bytes and ingest.max-attributes options. */
+    static FieldLimits fieldLimits(JobConfig config) {
+        return new FieldLimits(config.getInt(FieldLimits.MAX_ID_BYTES_KEY), config.getInt(FieldLimits.MAX_SOURCE_BYTES_KEY),
+                config.getInt(FieldLimits.MAX_LABEL_BYTES_KEY), config.getInt(FieldLimits.MAX_ATTRIBUTES_KEY),
+                config.getInt(FieldLimits.MAX_ATTRIBUTE_KEY_BYTES_KEY),
+                config.getInt(FieldLimits.MAX_ATTRIBUTE_VALUE_BYTES_KEY));
     }
 
     /** The production ends: Kafka in, dead letters to Kafka, checkpoints to the object store. */

@@ -60,6 +60,12 @@ public final class JobConfig implements Serializable {
         option("ingest.max-bytes", "20971520", "largest accepted image payload in bytes");
         option("ingest.max-side", "8192", "largest accepted image side in pixels, checked before decoding");
         option("ingest.min-side", "8", "smallest accepted image side in pixels");
+        option("ingest.max-id-bytes", "1024", "longest accepted event id in UTF-8 bytes");
+        option("ingest.max-source-bytes", "1024", "longest accepted event source in UTF-8 bytes");
+        option("ingest.max-label-bytes", "1024", "longest accepted event label in UTF-8 bytes");
+        option("ingest.max-attributes", "64", "most attributes accepted on one event");
+        option("ingest.max-attribute-key-bytes", "256", "longest accepted attribute key in UTF-8 bytes");
+        option("ingest.max-attribute-value-bytes", "4096", "longest accepted attribute value in UTF-8 bytes");
         option("crops.global-size", "32", "global view side in pixels (paper: 224)");
         option("crops.local-size", "16", "local view side in pixels (paper: 96)");
         option("crops.global-count", "2", "global views per image (teacher sees these)");
@@ -275,6 +281,12 @@ public final class JobConfig implements Serializable {
         positive("ingest.max-bytes");
         positive("ingest.max-side");
         positive("ingest.min-side");
+        positive("ingest.max-id-bytes");
+        positive("ingest.max-source-bytes");
+        positive("ingest.max-label-bytes");
+        nonNegative("ingest.max-attributes");
+        positive("ingest.max-attribute-key-bytes");
+        positive("ingest.max-attribute-value-bytes");
         positive("crops.parallelism");
         positive("train.batch-size");
         positive("train.horizon-steps");

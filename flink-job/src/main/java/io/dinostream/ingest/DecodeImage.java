@@ -16,10 +16,12 @@ import org.slf4j.LoggerFactory;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * Parses each Kafka record as an {@link ImageEvent} and decodes its image to 8-bit RGB within the
- * configured limits. A record that cannot be used goes to the {@link #DEAD_LETTERS} side output
+ * Parses each Kafka record as an {@link ImageEvent}, checks its text fields against the
+ * {@link FieldLimits} and decodes its image to 8-bit RGB within the {@link DecodeLimits}. A record
+ * that cannot be used goes to the {@link #DEAD_LETTERS} side output
  * with its original bytes, position and a reason; a counter per reason
  * ({@code deadLetters_<REASON>}) shows them in the dashboard. Never fails on bad input.
  */
@@ -31,11 +33,13 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", StreamTypes.DEAD_LETTER);
 
     private final DecodeLimits limits;
+    private final FieldLimits fields;
     private transient Map<DeadLetter.Reason, Counter> rejected;
     private transient Counter decoded;
 
-    public DecodeImage(DecodeLimits limits) {
-        this.limits = limits;
+    public DecodeImage(DecodeLimits limits, FieldLimits fields) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.fields = Objects.requireNonNull(fields, "fields");
     }
 
     @Override
@@ -53,26 +57,52 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
     public void processElement(RawRecord record, Context ctx, Collector<DecodedImage> out) {
         ImageEvent event;
         try {
-            event = ImageEvent.parseFrom(record.value() == null ? new byte[0] : record.value());
-        } catch (InvalidProtocolBufferException e) {
-            reject(record, "", DeadLetter.Reason.MALFORMED_EVENT,
-                    "the record is not an ImageEvent protobuf message: " + e.getMessage(), ctx);
+            event = parse(record);
+        } catch (RejectedImageException e) {
+            reject(record, "", e.reason(), e.getMessage(), ctx);
             return;
         }
+        String id = fields.traceableId(event.getId());
         RgbImage image;
         try {
+            fields.check(event);
             image = ImageDecoder.decode(event, limits);
         } catch (RejectedImageException e) {
-            reject(record, event.getId(), e.reason(), e.getMessage(), ctx);
+            reject(record, id, e.reason(), e.getMessage(), ctx);
             return;
         } catch (RuntimeException e) { // a decoder bug must not stop the job either
-            reject(record, event.getId(), DeadLetter.Reason.UNDECODABLE_IMAGE,
+            reject(record, id, DeadLetter.Reason.UNDECODABLE_IMAGE,
                     "unexpected decoder error: " + e, ctx);
             return;
         }
         decoded.inc();
         // Outside the try: chained operators run inside collect(), and their failures are theirs.
         out.collect(new DecodedImage(event.getId(), record.position(), image, event.getLabel()));
+    }
+
+    /**
+     * The record's value as an ImageEvent.
+     *
+     * @throws RejectedImageException NULL_RECORD for a tombstone (no value), EMPTY_RECORD for a
+     *     zero-byte value, MALFORMED_EVENT for bytes that are not an ImageEvent
+     */
+    static ImageEvent parse(RawRecord record) throws RejectedImageException {
+        if (record.value() == null) {
+            throw new RejectedImageException(DeadLetter.Reason.NULL_RECORD,
+                    "the record has no value (a Kafka tombstone, as a compacted topic's delete writes);"
+                            + " the input topic takes ImageEvent messages only");
+        }
+        if (record.value().length == 0) {
+            throw new RejectedImageException(DeadLetter.Reason.EMPTY_RECORD,
+                    "the record value is empty (0 bytes), an ImageEvent with nothing set; the producer"
+                            + " must send a serialized ImageEvent with its image in data");
+        }
+        try {
+            return ImageEvent.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            throw new RejectedImageException(DeadLetter.Reason.MALFORMED_EVENT,
+                    "the record is not an ImageEvent protobuf message: " + e.getMessage(), e);
+        }
     }
 
     private void reject(RawRecord record, String id, DeadLetter.Reason reason, String message, Context ctx) {

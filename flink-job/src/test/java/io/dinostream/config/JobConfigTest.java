@@ -247,6 +247,31 @@ final class JobConfigTest {
     }
 
     @Test
+    void zeroIdLimitFails() {
+        assertMentions(parseFails("--ingest.max-id-bytes", "0").getMessage(), "--ingest.max-id-bytes must be > 0, got 0");
+    }
+
+    @Test
+    void negativeAttributeCountLimitFails() {
+        assertMentions(parseFails("--ingest.max-attributes", "-1").getMessage(),
+                "--ingest.max-attributes must be >= 0, got -1");
+    }
+
+    @Test
+    void fieldLimitOptionsDefaultToTheFieldLimitsDefaults() {
+        JobConfig config = parse();
+        io.dinostream.ingest.FieldLimits defaults = io.dinostream.ingest.FieldLimits.defaults();
+
+        assertEquals(defaults.maxIdBytes(), config.getInt("ingest.max-id-bytes"));
+        assertEquals(defaults.maxSourceBytes(), config.getInt("ingest.max-source-bytes"));
+        assertEquals(defaults.maxLabelBytes(), config.getInt("ingest.max-label-bytes"));
+        assertEquals(defaults.maxAttributes(), config.getInt("ingest.max-attributes"));
+        assertEquals(defaults.maxAttributeKeyBytes(), config.getInt("ingest.max-attribute-key-bytes"));
+        assertEquals(defaults.maxAttributeValueBytes(), config.getInt("ingest.max-attribute-value-bytes"));
+        assertEquals(70_000, parse("--ingest.max-id-bytes", "70000").getInt("ingest.max-id-bytes"));
+    }
+
+    @Test
     void negativeMaxStepsFails() {
         assertMentions(parseFails("--train.max-steps", "-1").getMessage(), "--train.max-steps must be >= 0, got -1");
     }
