@@ -48,7 +48,7 @@ public final class ImageDecoder {
      * Decodes the event's image.
      *
      * @throws RejectedImageException with reason EMPTY_IMAGE, TOO_LARGE, UNSUPPORTED_ENCODING,
-     *     BAD_DIMENSIONS, UNDECODABLE_IMAGE or TOO_SMALL
+     *     BAD_DIMENSIONS, UNDECODABLE_IMAGE, TOO_SMALL or UNSUPPORTED_COLOR_SPACE (CMYK or YCCK JPEG)
      */
     public static RgbImage decode(ImageEvent event, DecodeLimits limits)
             throws RejectedImageException {
@@ -204,6 +204,9 @@ public final class ImageDecoder {
             }
             checkDeclared(event, width, height);
             checkSides(width, height, limits);
+            if (format == Format.JPEG) {
+                checkColorSpace(event.getData());
+            }
 
             List<String> warnings = new ArrayList<>();
             IIOReadWarningListener listener = (source, warning) -> warnings.add(warning);
@@ -255,6 +258,19 @@ public final class ImageDecoder {
                     e);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /** CMYK and YCCK JPEGs would decode to wrong colours without a warning; they are refused. */
+    private static void checkColorSpace(ByteString jpeg) throws RejectedImageException {
+        var unsupported = JpegColorSpace.unsupported(jpeg);
+        if (unsupported.isPresent()) {
+            throw new RejectedImageException(
+                    Reason.UNSUPPORTED_COLOR_SPACE,
+                    unsupported.get()
+                            + " JPEG is not supported; convert to RGB before sending (e.g. PIL's"
+                            + " image.convert(\"RGB\") or ImageMagick's -colorspace sRGB). The job"
+                            + " would otherwise train on wrong colours.");
         }
     }
 

@@ -84,6 +84,45 @@ public final class DecoderFixtures {
         return out.toByteArray();
     }
 
+    /**
+     * A four-component JPEG (what the JDK writer makes of a 4-band raster), {@code adobeTransform}
+     * naming its colour space in an Adobe APP14 segment as Photoshop writes it: 0 CMYK, 2 YCCK, or
+     * -1 for no APP14 segment at all (then decoders take four components for CMYK).
+     */
+    public static byte[] fourComponentJpeg(int width, int height, int adobeTransform) {
+        java.awt.image.WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, width, height, 4, null);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                raster.setPixel(x, y, new int[] {x * 8, y * 8, 40, 213});
+            }
+        }
+        javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream stream =
+                new javax.imageio.stream.MemoryCacheImageOutputStream(written)) {
+            writer.setOutput(stream);
+            writer.write(null, new javax.imageio.IIOImage(raster, null, null), null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        byte[] jpeg = written.toByteArray();
+        if (adobeTransform < 0) {
+            return jpeg;
+        }
+        ByteBuffer app14 = ByteBuffer.allocate(16);
+        app14.put((byte) 0xFF).put((byte) 0xEE).putShort((short) 14);
+        app14.put("Adobe".getBytes(StandardCharsets.US_ASCII)).putShort((short) 100);
+        app14.putShort((short) 0).putShort((short) 0).put((byte) adobeTransform);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2); // SOI
+        out.writeBytes(app14.array());
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
+    }
+
     private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
         byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
         CRC32 crc = new CRC32();

@@ -422,6 +422,47 @@ class ImageDecoderTest {
         assertEquals(Reason.TOO_SMALL, raw.reason());
     }
 
+    // ------------------------------------------------------------ colour spaces it does not convert
+
+    @Test
+    void cmykJpegIsRejectedInsteadOfTrainedWithWrongColours() {
+        RejectedImageException e =
+                reject(event(Encoding.JPEG, DecoderFixtures.fourComponentJpeg(16, 16, -1)), LIMITS);
+
+        assertEquals(Reason.UNSUPPORTED_COLOR_SPACE, e.reason());
+        assertContains(e, "CMYK JPEG is not supported; convert to RGB");
+    }
+
+    @Test
+    void adobeCmykJpegIsRejected() {
+        RejectedImageException e =
+                reject(event(Encoding.JPEG, DecoderFixtures.fourComponentJpeg(16, 16, 0)), LIMITS);
+
+        assertEquals(Reason.UNSUPPORTED_COLOR_SPACE, e.reason());
+        assertContains(e, "CMYK JPEG is not supported; convert to RGB");
+    }
+
+    @Test
+    void ycckJpegIsRejectedNamingYcck() {
+        RejectedImageException e =
+                reject(event(Encoding.JPEG, DecoderFixtures.fourComponentJpeg(16, 16, 2)), LIMITS);
+
+        assertEquals(Reason.UNSUPPORTED_COLOR_SPACE, e.reason());
+        assertContains(e, "YCCK JPEG is not supported; convert to RGB");
+    }
+
+    @Test
+    void rgbJpegWithAnAdobeSegmentStillDecodes() throws Exception {
+        byte[] jpeg = ImageEncoding.jpeg(DecoderFixtures.smooth(16, 16), 0.95f);
+        byte[] withAdobe = new byte[jpeg.length + 16];
+        byte[] app14 = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 1};
+        System.arraycopy(jpeg, 0, withAdobe, 0, 2);
+        System.arraycopy(app14, 0, withAdobe, 2, app14.length);
+        System.arraycopy(jpeg, 2, withAdobe, 18, jpeg.length - 2);
+
+        assertEquals(16, ImageDecoder.decode(event(Encoding.JPEG, withAdobe), LIMITS).width());
+    }
+
     // ------------------------------------------------------------ helpers
 
     private static RejectedImageException reject(ImageEvent event, DecodeLimits limits) {
