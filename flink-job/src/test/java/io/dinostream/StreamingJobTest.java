@@ -320,6 +320,11 @@ class StreamingJobTest {
     }
 
     static JobConfig config(String prefix) {
+        return config(kafka, s3, prefix);
+    }
+
+    /** The tiny model and bounded run of these tests, over topics images and dead of this broker. */
+    static JobConfig config(EmbeddedKafka kafka, EmbeddedS3 s3, String prefix) {
         Map<String, String> c = new HashMap<>();
         c.put("kafka.bootstrap-servers", kafka.bootstrapServers());
         c.put("kafka.topics", "images");
@@ -359,6 +364,11 @@ class StreamingJobTest {
     }
 
     private static Map<String, DeadLetter> deadLetters(int expected) throws Exception {
+        return deadLetters(kafka, expected);
+    }
+
+    /** The dead letters on topic dead by original key, once expected have come and no more arrive. */
+    static Map<String, DeadLetter> deadLetters(EmbeddedKafka kafka, int expected) throws Exception {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-dead-letters");
