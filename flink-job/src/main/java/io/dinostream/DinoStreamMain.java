@@ -2,6 +2,7 @@ package io.dinostream;
 
 import io.dinostream.bench.QualityBenchmark;
 import io.dinostream.bench.StepBenchmark;
+import io.dinostream.chaos.ChaosCommand;
 import io.dinostream.eval.EmbedCommand;
 import io.dinostream.eval.KnnCommand;
 import io.dinostream.local.Demo;
@@ -28,6 +29,8 @@ public final class DinoStreamMain {
               bench-quality  train on Fashion-MNIST for a budget and score each checkpoint with k-NN
               embed        write the features of images from a published checkpoint
               knn          k-NN top-1/top-5 accuracy of query features against a labelled bank
+              chaos        run the job under injected faults (kill -9, store and broker down, poison, CPU hog)
+                           and check that nothing is lost
               help         this text
 
             Run '<command> --help' for a command's options.""";
@@ -43,12 +46,18 @@ public final class DinoStreamMain {
         try {
             switch (args[0]) {
                 case "demo" -> System.exit(Demo.run(rest));
-                case "job" -> DinoStreamJob.main(rest.toArray(new String[0]));
+                case "job" -> {
+                    // A local Flink leaves non-daemon threads behind: end the process when the job ends
+                    // (a bounded input, a drain), as a job submitted to a cluster ends there.
+                    DinoStreamJob.main(rest.toArray(new String[0]));
+                    System.exit(0);
+                }
                 case "produce" -> System.exit(ProduceCommand.run(rest));
                 case "bench-step" -> StepBenchmark.run(rest);
                 case "bench-quality" -> System.exit(QualityBenchmark.run(rest));
                 case "embed" -> System.exit(EmbedCommand.run(rest));
                 case "knn" -> KnnCommand.run(rest);
+                case "chaos" -> System.exit(ChaosCommand.run(rest));
                 default -> {
                     System.err.println("unknown command '" + args[0] + "'\n\n" + USAGE);
                     System.exit(2);
