@@ -251,7 +251,8 @@ public final class DinoStreamJob {
     /** The publisher for the configured store. */
     public static PublishCheckpoints checkpointSink(JobConfig config) {
         S3Settings s3 = new S3Settings(config.get("s3.endpoint"), config.get("s3.region"),
-                config.get("s3.access-key"), config.get("s3.secret-key"), "", "", true);
+                config.get("s3.access-key"), config.get("s3.secret-key"), "", "", true,
+                config.getLong("s3.request-timeout-ms"));
         return new PublishCheckpoints(config.get("publish.uri"), s3, config.describe(), config.getInt("publish.retries"));
     }
 

@@ -118,6 +118,8 @@ public final class JobConfig implements Serializable {
         option("s3.region", "us-east-1", "S3 region");
         option("s3.access-key", "", "S3 access key (default: env AWS_ACCESS_KEY_ID)");
         option("s3.secret-key", "", "S3 secret key (default: env AWS_SECRET_ACCESS_KEY)");
+        option("s3.request-timeout-ms", "30000", "how long an S3 request waits for the server to answer (or take more"
+                + " bytes) before that attempt fails and is retried");
         option("flink.checkpoint-interval-ms", "30000", "Flink checkpoint interval (0: off)");
         option("flink.checkpoint-dir", "", "durable checkpoint storage, e.g. file:///var/lib/dino/checkpoints (empty: the cluster's execution.checkpointing.dir)");
         option("flink.parallelism", "1", "default parallelism of the stateless operators");
@@ -296,6 +298,7 @@ public final class JobConfig implements Serializable {
         nonNegative("publish.every-steps");
         nonNegative("publish.every-seconds");
         positive("publish.retries");
+        positive("s3.request-timeout-ms");
         nonNegative("flink.checkpoint-interval-ms");
         positive("monitor.probe-size");
         Optimizer.Kind.parse(get("train.optimizer"));

@@ -37,16 +37,27 @@ public final class CheckpointPublisher {
     private final Map<String, String> config;
     private final int attempts;
     private final long firstBackoffMillis;
+    private final Runnable onRetry;
 
     /**
      * @param config the job configuration to record (secrets already masked)
      * @param attempts tries per file before {@link #publish} throws
      */
     public CheckpointPublisher(ObjectStore store, Map<String, String> config, int attempts, long firstBackoffMillis) {
+        this(store, config, attempts, firstBackoffMillis, () -> {});
+    }
+
+    /**
+     * @param onRetry called once for every failed attempt that is tried again (for a metric: a
+     *     store that needs retries is slow or failing long before the publisher gives up)
+     */
+    public CheckpointPublisher(ObjectStore store, Map<String, String> config, int attempts, long firstBackoffMillis,
+            Runnable onRetry) {
         this.store = store;
         this.config = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(config));
         this.attempts = attempts;
         this.firstBackoffMillis = firstBackoffMillis;
+        this.onRetry = onRetry;
     }
 
     /** The folder of a step: {@code step-000000000123/}. */
@@ -145,6 +156,7 @@ public final class CheckpointPublisher {
                 }
                 LOG.warn("could not {} at {} (attempt {} of {}): {}; retrying in {} ms", what, store.location(),
                         attempt, attempts, e.getMessage(), backoff);
+                onRetry.run();
                 Thread.sleep(backoff);
                 backoff = Math.min(backoff * 2, 60_000);
             }

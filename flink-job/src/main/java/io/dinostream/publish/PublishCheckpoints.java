@@ -21,6 +21,9 @@ public final class PublishCheckpoints implements Sink<ModelSnapshot> {
 
     private static final long serialVersionUID = 1L;
 
+    /** Counter of upload attempts that failed and were tried again. */
+    public static final String RETRIES_METRIC = "publishRetries";
+
     private final String uri;
     private final S3Settings s3;
     private final Map<String, String> config;
@@ -36,7 +39,8 @@ public final class PublishCheckpoints implements Sink<ModelSnapshot> {
     @Override
     public SinkWriter<ModelSnapshot> createWriter(WriterInitContext context) throws IOException {
         ObjectStore store = ObjectStores.open(uri, s3);
-        CheckpointPublisher publisher = new CheckpointPublisher(store, config, attempts, 1000);
+        Counter retries = context.metricGroup().counter(RETRIES_METRIC);
+        CheckpointPublisher publisher = new CheckpointPublisher(store, config, attempts, 1000, retries::inc);
         Counter published = context.metricGroup().counter("checkpointsPublished");
         AtomicLong lastPublished = new AtomicLong(-1);
         context.metricGroup().gauge("lastPublishedStep", lastPublished::get);

@@ -51,7 +51,6 @@ public final class S3ObjectStore implements ObjectStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3ObjectStore.class);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
-    private static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(60);
     private static final long MIN_PART_SIZE = 5L * 1024 * 1024;
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
     private static final Set<String> CREDENTIAL_ERRORS =
@@ -116,11 +115,15 @@ public final class S3ObjectStore implements ObjectStore {
                             + " and "
                             + ENV_SECRET_KEY);
         }
+        // A server that accepts connections but never answers holds a request for this long, and
+        // the publisher for its attempts times it: so it is an option, not a constant. It bounds
+        // each wait for progress, not the whole transfer, so large uploads on slow links still work.
+        Duration requestTimeout = Duration.ofMillis(settings.requestTimeoutMillis());
         this.http =
                 new OkHttpClient.Builder()
-                        .connectTimeout(CONNECT_TIMEOUT)
-                        .readTimeout(TRANSFER_TIMEOUT)
-                        .writeTimeout(TRANSFER_TIMEOUT)
+                        .connectTimeout(requestTimeout.compareTo(CONNECT_TIMEOUT) < 0 ? requestTimeout : CONNECT_TIMEOUT)
+                        .readTimeout(requestTimeout)
+                        .writeTimeout(requestTimeout)
                         // Servers close keep-alive connections that sit idle (Jetty after 30 s,
                         // the publisher waits ~60 s between checkpoints), and OkHttp reuses a pooled
                         // connection for a GET without checking it first: with this on it retries
@@ -308,6 +311,19 @@ public final class S3ObjectStore implements ObjectStore {
                             + action,
                     e);
         }
+        Throwable timeout = findReadTimeout(e);
+        if (timeout != null) {
+            return new IOException(
+                    "object store at "
+                            + endpoint
+                            + " accepted the connection but did not answer within "
+                            + settings.requestTimeoutMillis()
+                            + " ms while "
+                            + action
+                            + ": is it overloaded, or not an S3 server? check --s3.endpoint, or raise "
+                            + S3Settings.REQUEST_TIMEOUT_OPTION,
+                    e);
+        }
         Throwable unreachable = findUnreachable(e);
         if (unreachable != null) {
             return new IOException(
@@ -336,6 +352,17 @@ public final class S3ObjectStore implements ObjectStore {
     /** Whether name is a valid S3 bucket name (the rules every S3-compatible store accepts). */
     static boolean isValidBucket(String name) {
         return BUCKET.matcher(name).matches() && !name.contains("..") && !IP_ADDRESS.matcher(name).matches();
+    }
+
+    /** A read or write that timed out on an open connection (a connect timeout is "unreachable"). */
+    private static Throwable findReadTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException
+                    && !String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect")) {
+                return t;
+            }
+        }
+        return null;
     }
 
     private static Throwable findUnreachable(Throwable e) {

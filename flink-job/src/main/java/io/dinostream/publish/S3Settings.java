@@ -14,6 +14,9 @@ package io.dinostream.publish;
  * @param prefix key prefix inside the bucket, without leading or trailing '/' ("" for none)
  * @param pathStyle address buckets as {@code endpoint/bucket/key} rather than {@code
  *     bucket.endpoint/key}; S3-compatible servers on an IP or localhost need it
+ * @param requestTimeoutMillis how long a request may wait for the server without progress (an
+ *     answer, or room to send more) before it fails; {@value #DEFAULT_REQUEST_TIMEOUT_MILLIS} ms
+ *     unless set. Option {@value #REQUEST_TIMEOUT_OPTION}.
  */
 public record S3Settings(
         String endpoint,
@@ -22,10 +25,23 @@ public record S3Settings(
         String secretKey,
         String bucket,
         String prefix,
-        boolean pathStyle) implements java.io.Serializable {
+        boolean pathStyle,
+        long requestTimeoutMillis) implements java.io.Serializable {
 
     /** The region used when none is given. */
     public static final String DEFAULT_REGION = "us-east-1";
+
+    /** The request timeout used when none is given. */
+    public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
+
+    /** The command-line option that sets the request timeout, for messages. */
+    public static final String REQUEST_TIMEOUT_OPTION = "--s3.request-timeout-ms";
+
+    /** Settings with the default request timeout. */
+    public S3Settings(String endpoint, String region, String accessKey, String secretKey, String bucket,
+            String prefix, boolean pathStyle) {
+        this(endpoint, region, accessKey, secretKey, bucket, prefix, pathStyle, DEFAULT_REQUEST_TIMEOUT_MILLIS);
+    }
 
     /** Normalises: trims, fills the default region, turns nulls into "", strips '/' off prefix. */
     public S3Settings {
@@ -38,11 +54,20 @@ public record S3Settings(
         secretKey = trim(secretKey);
         bucket = trim(bucket);
         prefix = trimSlashes(trim(prefix));
+        if (requestTimeoutMillis <= 0) {
+            throw new IllegalArgumentException(REQUEST_TIMEOUT_OPTION + " must be > 0 milliseconds, got "
+                    + requestTimeoutMillis);
+        }
     }
 
     /** The same endpoint, region, credentials and addressing, for another bucket and prefix. */
     public S3Settings withLocation(String bucket, String prefix) {
-        return new S3Settings(endpoint, region, accessKey, secretKey, bucket, prefix, pathStyle);
+        return new S3Settings(endpoint, region, accessKey, secretKey, bucket, prefix, pathStyle, requestTimeoutMillis);
+    }
+
+    /** The same settings with another request timeout. */
+    public S3Settings withRequestTimeout(java.time.Duration timeout) {
+        return new S3Settings(endpoint, region, accessKey, secretKey, bucket, prefix, pathStyle, timeout.toMillis());
     }
 
     /** Where these settings point, as {@code s3://bucket[/prefix]}; never with credentials. */
@@ -60,6 +85,8 @@ public record S3Settings(
                 + location()
                 + ", pathStyle="
                 + pathStyle
+                + ", requestTimeoutMillis="
+                + requestTimeoutMillis
                 + ", credentials="
                 + (accessKey.isEmpty() && secretKey.isEmpty() ? "from environment" : "given (hidden)")
                 + "]";

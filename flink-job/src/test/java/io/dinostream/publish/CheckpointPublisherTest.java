@@ -343,6 +343,19 @@ final class CheckpointPublisherTest {
     }
 
     @Test
+    void everyFailedAttemptThatIsTriedAgainIsCountedAsARetry() throws Exception {
+        AtomicInteger retries = new AtomicInteger();
+
+        new CheckpointPublisher(new FlakyStore(store, 2), Map.of(), 3, 1, retries::incrementAndGet).publish(snapshot(12));
+        assertEquals(2, retries.get(), "two failed puts, each tried again");
+
+        retries.set(0);
+        assertThrows(IOException.class, () -> new CheckpointPublisher(new FlakyStore(store, Integer.MAX_VALUE),
+                Map.of(), 4, 1, retries::incrementAndGet).publish(snapshot(13)));
+        assertEquals(3, retries.get(), "4 attempts: the last failure is not retried");
+    }
+
+    @Test
     void storeThatKeepsFailingIsTriedTheGivenNumberOfTimes() throws Exception {
         FlakyStore broken = new FlakyStore(store, Integer.MAX_VALUE);
 

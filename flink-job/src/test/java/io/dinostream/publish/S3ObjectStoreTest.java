@@ -10,13 +10,16 @@ import io.dinostream.local.EmbeddedS3;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +125,48 @@ final class S3ObjectStoreTest extends ObjectStoreContract {
         assertTrue(ms < 5_000, "took " + ms + " ms");
         assertTrue(e.getMessage().contains("cannot reach object store at " + endpoint), e.getMessage());
         assertTrue(e.getMessage().contains("--s3.endpoint"), e.getMessage());
+    }
+
+    @Test
+    void aServerThatAcceptsButNeverAnswersFailsWithinTheRequestTimeoutNamingEndpointAndOption() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            List<Socket> accepted = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept()); // held open, never read from nor answered
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            }, "silent-s3");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
+            S3Settings settings = new S3Settings(endpoint, "", "a", "b", BUCKET, "", true)
+                    .withRequestTimeout(Duration.ofMillis(500));
+
+            long started = System.nanoTime();
+            IOException e = assertThrows(IOException.class, () -> new S3ObjectStore(settings, Map.of()));
+            long ms = (System.nanoTime() - started) / 1_000_000;
+
+            assertTrue(ms < 5_000, "took " + ms + " ms with a 500 ms request timeout");
+            assertFalse(accepted.isEmpty(), "the request reached the server");
+            assertTrue(e.getMessage().contains("object store at " + endpoint), e.getMessage());
+            assertTrue(e.getMessage().contains("did not answer within 500 ms"), e.getMessage());
+            assertTrue(e.getMessage().contains("--s3.request-timeout-ms"), e.getMessage());
+            for (Socket socket : accepted) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void requestsWaitThirtySecondsForAnAnswerUnlessTold() {
+        assertEquals(30_000, new S3Settings("http://h:1", "", "a", "b", BUCKET, "", true).requestTimeoutMillis());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new S3Settings("http://h:1", "", "a", "b", BUCKET, "", true).withRequestTimeout(Duration.ZERO));
+        assertTrue(e.getMessage().contains("--s3.request-timeout-ms must be > 0"), e.getMessage());
     }
 
     @Test
