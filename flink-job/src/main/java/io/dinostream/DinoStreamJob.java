@@ -2,6 +2,7 @@ package io.dinostream;
 
 import io.dinostream.augment.CropSet;
 import io.dinostream.augment.MultiCrop;
+import io.dinostream.config.Flags;
 import io.dinostream.config.JobConfig;
 import io.dinostream.eval.HoldOutProbes;
 import io.dinostream.eval.ProbeMonitor;
@@ -26,8 +27,11 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -35,6 +39,7 @@ import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -47,6 +52,7 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.Map;
 
 /**
  * The DINO Stream job: Kafka → DecodeImage (bad input → dead-letter topic) → HoldOutProbes
@@ -67,37 +73,53 @@ public final class DinoStreamJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(DinoStreamJob.class);
 
+    /** Where a Flink started in this process listens unless {@code --web-bind} says otherwise. */
+    public static final String LOCAL_WEB_BIND = "127.0.0.1";
+
+    static final String WEB_BIND_HELP = """
+            When the job runs in this process (not submitted to a cluster):
+              --web-bind ADDRESS  address the local Flink's REST API, dashboard and BlobServer listen on
+                                  (default: 127.0.0.1). They have no login, and anyone who reaches the
+                                  REST API can cancel the job or shut Flink down: bind another address
+                                  only on a trusted network or behind an authenticating proxy.""";
+
     private DinoStreamJob() {}
 
     public static void main(String[] args) throws Exception {
         JobConfig config;
+        String webBind;
         try {
-            config = JobConfig.fromArgs(List.of(args));
+            if (Flags.wantsHelp(List.of(args))) {
+                System.out.println("DINO Stream job\n\n" + JobConfig.help() + "\n" + WEB_BIND_HELP);
+                return;
+            }
+            Map<String, String> flags = Flags.parse(List.of(args));
+            webBind = checkWebBind(flags.containsKey("web-bind") ? flags.remove("web-bind") : LOCAL_WEB_BIND);
+            config = JobConfig.fromFlags(flags);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;
         }
-        if (config == null) {
-            System.out.println("DINO Stream job\n\n" + JobConfig.help());
-            return;
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        if (env instanceof LocalStreamEnvironment) {
+            // Not submitted to a cluster: Flink starts in this process, and its endpoints are ours to bind.
+            env = StreamExecutionEnvironment.createLocalEnvironment(localRun(config, webBind));
+            warnIfReachable(webBind);
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(localRun(config));
         configure(env, config);
         build(env, config, kafkaEnds(config));
         env.execute("DINO Stream");
     }
 
     /**
-     * What a run outside a cluster ({@code ./dinostream job}) takes from the options: its REST
-     * port on the loopback interface, checkpoints kept when the process dies or is cancelled, and
-     * the checkpoint to resume from ({@code --flink.resume-from}). A cluster's own configuration
-     * decides these when the jar is submitted there.
+     * What a run outside a cluster ({@code ./dinostream job}) takes from the options besides
+     * {@link #localClusterOptions}: its REST port, checkpoints kept when the process dies or is
+     * cancelled, and the checkpoint to resume from ({@code --flink.resume-from}). A cluster's own
+     * configuration decides these when the jar is submitted there.
      */
-    static Configuration localRun(JobConfig config) throws IOException {
-        Configuration flink = new Configuration();
-        flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        flink.set(RestOptions.ADDRESS, "127.0.0.1");
+    static Configuration localRun(JobConfig config, String webBind) throws IOException {
+        Configuration flink = localClusterOptions(webBind);
         flink.set(RestOptions.PORT, config.getInt("flink.rest-port"));
         flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
@@ -130,6 +152,56 @@ public final class DinoStreamJob {
         try (var files = Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals("_metadata"))) {
             return files.max(java.util.Comparator.comparing(p -> p.toFile().lastModified())).map(Path::getParent);
         }
+    }
+
+    /**
+     * Flink options for a Flink started in this process (the demo, {@code job} outside a cluster):
+     * its REST API and dashboard, and its BlobServer, listen on bindAddress only; the dashboard
+     * takes no jars and shows no cancel or rescale buttons. Flink has no login of its own, and the
+     * REST API itself still cancels jobs and shuts the cluster down for anyone who reaches it, so
+     * the address is what protects it. The RPC services of a one-TaskManager local Flink are
+     * in-process and open no port.
+     */
+    public static Configuration localClusterOptions(String bindAddress) {
+        String bind = checkWebBind(bindAddress);
+        String reachAt = isWildcard(bind) ? "localhost" : bind;
+        Configuration flink = new Configuration();
+        flink.set(RestOptions.BIND_ADDRESS, bind);
+        flink.set(RestOptions.ADDRESS, reachAt);
+        flink.set(JobManagerOptions.BIND_HOST, bind); // the BlobServer's socket
+        flink.set(TaskManagerOptions.BIND_HOST, bind);
+        flink.set(TaskManagerOptions.HOST, reachAt);
+        flink.set(WebOptions.SUBMIT_ENABLE, false);
+        flink.set(WebOptions.CANCEL_ENABLE, false);
+        flink.set(WebOptions.RESCALE_ENABLE, false);
+        return flink;
+    }
+
+    /** Prints a warning when a local Flink's unauthenticated endpoints listen beyond loopback. */
+    public static void warnIfReachable(String bindAddress) {
+        if (!isLoopback(bindAddress)) {
+            System.err.println("warning: the Flink REST API and dashboard listen on " + bindAddress
+                    + " without any login: whoever reaches them can cancel the job or shut Flink down."
+                    + " Keep --web-bind 127.0.0.1 and use an SSH tunnel, or put an authenticating proxy in front.");
+        }
+    }
+
+    private static String checkWebBind(String address) {
+        String a = address == null ? "" : address.trim();
+        if (a.isEmpty() || a.contains("/") || a.contains(" ")) {
+            throw new IllegalArgumentException("--web-bind must be an address of this machine, e.g. 127.0.0.1 (the"
+                    + " default) or 0.0.0.0 for every interface, got '" + address + "'");
+        }
+        return a;
+    }
+
+    private static boolean isWildcard(String address) {
+        return address.equals("0.0.0.0") || address.equals("::") || address.equals("[::]");
+    }
+
+    private static boolean isLoopback(String address) {
+        return address.equals("localhost") || address.startsWith("127.") || address.equals("::1")
+                || address.equals("[::1]");
     }
 
     /**

@@ -125,7 +125,7 @@ public final class JobConfig implements Serializable {
         option("flink.parallelism", "1", "default parallelism of the stateless operators");
         option("flink.resume-from", "", "a local run (./dinostream job) restores this checkpoint or savepoint, or with"
                 + " 'newest' the newest completed checkpoint under --flink.checkpoint-dir (on a cluster: flink run -s)");
-        option("flink.rest-port", "0", "REST port of a local run's Flink, bound to 127.0.0.1 (0: any free port)");
+        option("flink.rest-port", "0", "REST port of a local run's Flink, on --web-bind (0: any free port)");
     }
 
     private static final List<String> SECRET_OPTIONS = List.of("s3.access-key", "s3.secret-key");

@@ -58,6 +58,8 @@ public final class Demo {
               --rate N           images per second the producer sends, 0 for as fast as it can (default: 100)
               --loop true        send a finite dataset again and again (default: false, once)
               --web-port N       Flink dashboard port, 0 for any free one (default: 8081)
+              --web-bind ADDRESS address the dashboard, REST API and BlobServer listen on (default: 127.0.0.1;
+                                 they have no login: anyone who reaches them can cancel the job)
             Any job option (see --help-job) can be added too, e.g. --model.width 32.""";
 
     public static int run(List<String> args) throws Exception {
@@ -71,7 +73,7 @@ public final class Demo {
         }
         Map<String, String> demo = new LinkedHashMap<>(Map.of(
                 "max-steps", "0", "max-minutes", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "100",
-                "web-port", "8081", "loop", "false"));
+                "web-port", "8081", "loop", "false", "web-bind", DinoStreamJob.LOCAL_WEB_BIND));
         Map<String, String> jobFlags = Flags.parse(args);
         for (String name : demo.keySet()) {
             if (jobFlags.containsKey(name)) {
@@ -83,10 +85,12 @@ public final class Demo {
         double rate = Double.parseDouble(demo.get("rate"));
         int webPort = (int) parseLong("web-port", demo.get("web-port"));
         if (webPort == 0) { // any free port, but one we can print
-            try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 webPort = probe.getLocalPort();
             }
         }
+        String webBind = demo.get("web-bind");
+        Configuration flink = flinkConfiguration(webBind, webPort); // checks --web-bind before anything starts
         Path workdir = Path.of(demo.get("workdir")).toAbsolutePath().normalize();
         Files.createDirectories(workdir);
 
@@ -126,8 +130,6 @@ public final class Demo {
             producer.setDaemon(true);
             producer.start();
 
-            Configuration flink = new Configuration();
-            flink.set(RestOptions.PORT, webPort);
             Path checkpoints = workdir.resolve("flink-checkpoints");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
             // Keep checkpoints when the demo stops, and resume from the newest one on the next run in
@@ -140,13 +142,14 @@ public final class Demo {
                 System.out.println("resuming from " + resume.get() + " (delete " + workdir + " to start over)");
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+            DinoStreamJob.warnIfReachable(webBind);
             DinoStreamJob.configure(env, config);
             DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
             JobClient job = env.executeAsync("DINO Stream demo");
             long jobStarted = System.nanoTime();
             Files.writeString(workdir.resolve(STARTED_MARKER), java.time.Instant.now().toString());
-            System.out.printf("DINO Stream demo: Flink dashboard http://localhost:%d, Kafka %s, S3 %s (files in %s)%n",
-                    webPort, kafka.bootstrapServers(), s3.endpoint(), s3.root().resolve(BUCKET).resolve(PREFIX));
+            System.out.printf("DINO Stream demo: Flink dashboard http://%s:%d, Kafka %s, S3 %s (files in %s)%n",
+                    flink.get(RestOptions.ADDRESS), webPort, kafka.bootstrapServers(), s3.endpoint(), s3.root().resolve(BUCKET).resolve(PREFIX));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
 
             long lastSeen = -1;
@@ -190,6 +193,16 @@ public final class Demo {
                     s3.root().resolve(BUCKET).resolve(PREFIX));
         }
         return 0;
+    }
+
+    /**
+     * The demo's local Flink: the dashboard on webPort, it and Flink's other endpoints listening on
+     * webBind only, no jar upload nor cancel button (see {@link DinoStreamJob#localClusterOptions}).
+     */
+    static Configuration flinkConfiguration(String webBind, int webPort) {
+        Configuration flink = DinoStreamJob.localClusterOptions(webBind);
+        flink.set(RestOptions.PORT, webPort);
+        return flink;
     }
 
     /**
