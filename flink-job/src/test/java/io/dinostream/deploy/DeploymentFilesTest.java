@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.AppInfoParser;
@@ -130,15 +131,16 @@ final class DeploymentFilesTest {
         assertEquals(jobManagerEnv, taskManagerEnv, "job- and taskmanager share one environment");
         assertTrue(jobManagerEnv.containsKey("AWS_ACCESS_KEY_ID") && jobManagerEnv.containsKey("AWS_SECRET_ACCESS_KEY"),
                 "the publisher's S3 credentials");
-        Map<String, String> properties = new LinkedHashMap<>();
-        for (String line : jobManagerEnv.get("FLINK_PROPERTIES").toString().split("\n")) {
-            if (!line.isBlank()) {
-                String[] kv = line.split(":", 2);
-                properties.put(kv[0].trim(), kv[1].trim());
-            }
-        }
+        Map<String, String> properties = flinkProperties(jobManagerEnv);
         assertFlinkConfiguration(properties);
         assertEquals("jobmanager", properties.get("jobmanager.rpc.address"));
+    }
+
+    @Test
+    void composeDashboardTakesNoJarsShowsNoCancelAndIsPublishedOnTheHostsLoopbackOnly() throws IOException {
+        assertDashboardTakesNoJarsAndShowsNoCancel(flinkProperties(map(composeService("jobmanager").get("environment"))));
+        // Flink's REST API has no login and cancels jobs even with the button hidden: not for the network.
+        assertEquals(List.of("127.0.0.1:8081:8081"), strings(composeService("jobmanager").get("ports")));
     }
 
     @Test
@@ -229,6 +231,14 @@ final class DeploymentFilesTest {
     }
 
     @Test
+    void flinkDeploymentDashboardTakesNoJarsAndShowsNoCancel() throws IOException {
+        Map<String, String> configuration = new LinkedHashMap<>();
+        map(map(k8s("FlinkDeployment", "dino-stream").get("spec")).get("flinkConfiguration"))
+                .forEach((k, v) -> configuration.put(k, v.toString()));
+        assertDashboardTakesNoJarsAndShowsNoCancel(configuration);
+    }
+
+    @Test
     void flinkDeploymentPointsAtTheKafkaTopicsMinioAndBucketDefinedBeside() throws IOException {
         Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
         JobConfig config = JobConfig.fromArgs(strings(map(spec.get("job")).get("args")));
@@ -292,6 +302,24 @@ final class DeploymentFilesTest {
     }
 
     // --- helpers ------------------------------------------------------------------------------
+
+    /** Nobody uploads and runs a jar through the dashboard, nor finds a cancel button there. */
+    private static void assertDashboardTakesNoJarsAndShowsNoCancel(Map<String, String> properties) {
+        assertEquals("false", properties.get(WebOptions.SUBMIT_ENABLE.key()), "jar upload and submission: " + properties);
+        assertEquals("false", properties.get(WebOptions.CANCEL_ENABLE.key()), "cancel from the dashboard: " + properties);
+    }
+
+    /** The Flink configuration lines of a compose service's FLINK_PROPERTIES. */
+    private static Map<String, String> flinkProperties(Map<String, Object> environment) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        for (String line : environment.get("FLINK_PROPERTIES").toString().split("\n")) {
+            if (!line.isBlank()) {
+                String[] kv = line.split(":", 2);
+                properties.put(kv[0].trim(), kv[1].trim());
+            }
+        }
+        return properties;
+    }
 
     /**
      * Every key is a current option of Flink's configuration (not a deprecated name) and its value
