@@ -95,7 +95,9 @@ public final class Demo {
         Files.createDirectories(workdir);
 
         long started = System.nanoTime();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(workdir.resolve("kafka"));
+        // The broker takes records as large as the job accepts images (--ingest.max-bytes).
+        int maxMessageBytes = EmbeddedKafka.messageLimitFor(JobConfig.fromFlags(jobFlags).getLong("ingest.max-bytes"));
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(workdir.resolve("kafka"), 0, maxMessageBytes);
                 EmbeddedS3 s3 = EmbeddedS3.start(workdir)) {
             // the demo's endpoints and cadence, under any job flag the user gave
             Map<String, String> flags = new LinkedHashMap<>();
@@ -121,6 +123,7 @@ public final class Demo {
                     config.getLong("train.seed"));
             Properties producerProperties = new Properties();
             producerProperties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            producerProperties.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxMessageBytes);
             Thread producer = new Thread(() -> {
                 DatasetProducer.Result result = dataset.run(producerProperties, stop, produced);
                 if (result.firstFailure() != null) {

@@ -48,6 +48,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final long STARTUP_TIMEOUT_MS = 60_000;
     private static final long ADMIN_TIMEOUT_MS = 30_000;
 
+    /** Room for the rest of an ImageEvent (id, source, attributes) and Kafka's batch framing. */
+    static final int EVENT_OVERHEAD_BYTES = 1024 * 1024;
+
+    /** The largest record the broker takes unless told: an image of the job's default --ingest.max-bytes (20 MiB). */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = messageLimitFor(20 * 1024 * 1024);
+
+    /**
+     * The broker's record limit for a job that accepts images of up to maxImageBytes: the image
+     * plus the event around it. Kafka's own default (1 MB) refuses ordinary photos.
+     */
+    public static int messageLimitFor(long maxImageBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, maxImageBytes + EVENT_OVERHEAD_BYTES);
+    }
+
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Path logDir;
@@ -73,6 +87,17 @@ public final class EmbeddedKafka implements AutoCloseable {
      *     within 60 s
      */
     public static EmbeddedKafka start(Path workDir, int port) throws IOException {
+        return start(workDir, port, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    /**
+     * Starts a broker on the given port (0 picks a free one) that takes records of up to
+     * maxMessageBytes (see {@link #messageLimitFor}).
+     */
+    public static EmbeddedKafka start(Path workDir, int port, int maxMessageBytes) throws IOException {
+        if (maxMessageBytes <= 0) {
+            throw new IllegalArgumentException("Kafka's message size limit must be > 0 bytes, got " + maxMessageBytes);
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("Kafka port must be 0 (any free) or 1-65535, got " + port);
         }
@@ -82,7 +107,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         int brokerPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
         String bootstrap = HOST + ":" + brokerPort;
-        KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort), false);
+        KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort, maxMessageBytes), false);
         formatIfNeeded(logDir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         startWithin(server, bootstrap, logDir);
@@ -218,8 +243,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static Properties brokerProperties(Path logDir, int brokerPort, int controllerPort) {
+    private static Properties brokerProperties(Path logDir, int brokerPort, int controllerPort, int maxMessageBytes) {
         Properties p = new Properties();
+        // Records as large as the job accepts (topics inherit it), and followers could copy them.
+        p.setProperty("message.max.bytes", Integer.toString(maxMessageBytes));
+        p.setProperty("replica.fetch.max.bytes", Integer.toString(maxMessageBytes));
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", Integer.toString(NODE_ID));
         p.setProperty("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);

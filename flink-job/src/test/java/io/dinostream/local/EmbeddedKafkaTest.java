@@ -69,6 +69,27 @@ final class EmbeddedKafkaTest {
         }
     }
 
+    @Test
+    void aFiveMegabyteImageIsTakenAndReadBackWhenTheJobAcceptsTwentyMebibytes() throws Exception {
+        byte[] photo = new byte[5_400_000]; // the JPEG from the bug report was 5.4 MB
+        new java.util.Random(7).nextBytes(photo);
+        int limit = EmbeddedKafka.messageLimitFor(20L * 1024 * 1024); // the job's --ingest.max-bytes default
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir, 0, limit)) {
+            kafka.createTopic("photos", 1);
+            Map<String, Object> producerConfig = Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, limit);
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig)) {
+                producer.send(new ProducerRecord<>("photos", "key-0", photo)).get(); // throws if the broker refuses
+            }
+            List<ConsumerRecord<String, byte[]>> records = consume(kafka, "photos", 1);
+            assertEquals(1, records.size());
+            assertTrue(java.util.Arrays.equals(photo, records.get(0).value()), "the same 5.4 MB came back");
+        }
+    }
+
     private static void roundTrip(EmbeddedKafka kafka, String topic, int count) {
         produce(kafka, topic, count);
         List<ConsumerRecord<String, byte[]>> records = consume(kafka, topic, count);
