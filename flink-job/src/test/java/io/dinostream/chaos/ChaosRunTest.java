@@ -29,14 +29,16 @@ class ChaosRunTest {
         String report = ChaosCommand.report(options, r);
         System.out.println(report);
 
-        assertEquals(faults, r.faults().stream().map(ChaosRun.Injected::fault).toList(), "one fault of each kind\n" + report);
+        List<ChaosRun.Fault> injected = r.faults().stream().map(ChaosRun.Injected::fault).toList();
+        assertTrue(injected.size() >= faults.size() && injected.subList(0, faults.size()).equals(faults),
+                "each kind of fault, in order\n" + report);
         assertTrue(r.passed(), report);
         assertEquals(0, r.lost(), report);
         assertEquals(r.poison(), r.deadLetters(), "every poison event is dead-lettered, once\n" + report);
         assertTrue(r.poison() >= 24 && r.trained() > 0 && r.heldOut() > 0, report);
         assertEquals(r.produced(), r.trained() + r.heldOut() + r.deadLetters(), report);
-        long kill = r.faults().stream().filter(f -> f.fault() == ChaosRun.Fault.KILL).findFirst().orElseThrow().restoredStep();
-        assertTrue(kill > 0, "the restarted trainer resumed from a saved step: " + kill);
+        r.faults().stream().filter(f -> f.fault() == ChaosRun.Fault.KILL).forEach(kill -> assertTrue(
+                kill.restoredStep() > 0, "each restarted trainer resumed from a saved step\n" + report));
         assertTrue(r.checkpointsVerified() >= 5, report);
     }
 }
