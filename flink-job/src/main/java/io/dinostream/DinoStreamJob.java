@@ -235,7 +235,7 @@ public final class DinoStreamJob {
         SingleOutputStreamOperator<DecodedImage> decoded = env
                 .fromSource(ends.events(), WatermarkStrategy.noWatermarks(), "Kafka images")
                 .uid("kafka-images")
-                .process(new DecodeImage(limits, fieldLimits(config)), StreamTypes.DECODED_IMAGE)
+                .process(new DecodeImage(limits, fieldLimits(config), config.getInt("ingest.dead-letter-max-bytes")), StreamTypes.DECODED_IMAGE)
                 .name("DecodeImage")
                 .uid("decode-image");
         decoded.getSideOutput(DecodeImage.DEAD_LETTERS).sinkTo(ends.deadLetters()).name("DeadLetters").uid("dead-letters");

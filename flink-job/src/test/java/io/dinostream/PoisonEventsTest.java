@@ -105,6 +105,14 @@ class PoisonEventsTest {
             dead("cmyk-jpeg", base.toBuilder().setEncoding(ImageEvent.Encoding.JPEG).setWidth(0).setHeight(0)
                     .setData(ByteString.copyFrom(DecoderFixtures.fourComponentJpeg(24, 24, 0))),
                     Reason.UNSUPPORTED_COLOR_SPACE);
+            // A 3 MB image that does not decode: its dead letter would carry all of it, over the
+            // dead-letter producer's 1 MB request limit, unless the dead letter keeps only a prefix.
+            byte[] bigGarbage = new byte[3 << 20];
+            new Random(7).nextBytes(bigGarbage);
+            bigGarbage[0] = (byte) 0xFF;
+            bigGarbage[1] = (byte) 0xD8;
+            dead("big-undecodable-jpeg", base.toBuilder().setEncoding(ImageEvent.Encoding.JPEG).setWidth(0).setHeight(0)
+                    .setData(ByteString.copyFrom(bigGarbage)), Reason.UNDECODABLE_IMAGE);
             produced.put("tombstone", null);
             expectedDead.put("tombstone", Reason.NULL_RECORD);
             produced.put("empty-record", new byte[0]);
@@ -129,6 +137,7 @@ class PoisonEventsTest {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(8 << 20));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             for (Map.Entry<String, byte[]> record : produced.entrySet()) {
                 producer.send(new ProducerRecord<>("images", record.getKey().getBytes(StandardCharsets.UTF_8),
@@ -183,6 +192,15 @@ class PoisonEventsTest {
         assertTrue(letters.get("id-over-limit").getMessage().contains("ingest.max-id-bytes"));
         assertEquals(MAX_ID_BYTES, letters.get("id-over-limit").getEventId().length(),
                 "the dead letter carries the id cut to the limit");
+        DeadLetter big = letters.get("big-undecodable-jpeg");
+        byte[] bigValue = produced.get("big-undecodable-jpeg");
+        assertEquals(262_144, big.getOriginalValue().size(), "a dead letter keeps the first 256 KiB by default");
+        assertEquals(bigValue.length, big.getOriginalValueSize());
+        assertTrue(Arrays.equals(Arrays.copyOf(bigValue, 262_144), big.getOriginalValue().toByteArray()));
+        assertTrue(big.getMessage().contains("keeps the first 262144 of the record's " + bigValue.length + " bytes"),
+                big.getMessage());
+        DeadLetter small = letters.get("cmyk-jpeg");
+        assertEquals(small.getOriginalValueSize(), small.getOriginalValue().size(), "a small record is kept whole");
         assertTrue(produced.keySet().containsAll(letters.keySet()), "dead letters come from produced records only");
 
         long heldOut = 0;

@@ -58,6 +58,8 @@ public final class JobConfig implements Serializable {
         option("kafka.bounded", "false", "stop at the offsets that are latest at start (batch over a topic)");
         option("kafka.dead-letter-topic", "images-dead-letters", "topic for events that cannot be used");
         option("ingest.max-bytes", "20971520", "largest accepted image payload in bytes");
+        option("ingest.dead-letter-max-bytes", "262144", "a dead letter keeps at most this many bytes of the rejected"
+                + " record (under Kafka's 1 MB default request size; the whole record stays in the input topic)");
         option("ingest.max-side", "8192", "largest accepted image side in pixels, checked before decoding");
         option("ingest.min-side", "8", "smallest accepted image side in pixels");
         option("ingest.max-id-bytes", "1024", "longest accepted event id in UTF-8 bytes");
@@ -281,6 +283,7 @@ public final class JobConfig implements Serializable {
 
     private void validate() {
         positive("ingest.max-bytes");
+        nonNegative("ingest.dead-letter-max-bytes");
         positive("ingest.max-side");
         positive("ingest.min-side");
         positive("ingest.max-id-bytes");

@@ -32,14 +32,28 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", StreamTypes.DEAD_LETTER);
 
+    /** Largest key a dead letter keeps; a key is an id, rarely more than a few bytes. */
+    static final int DEAD_LETTER_MAX_KEY_BYTES = 16 * 1024;
+
     private final DecodeLimits limits;
     private final FieldLimits fields;
+    private final int deadLetterMaxBytes;
     private transient Map<DeadLetter.Reason, Counter> rejected;
     private transient Counter decoded;
 
-    public DecodeImage(DecodeLimits limits, FieldLimits fields) {
+    /**
+     * @param deadLetterMaxBytes how much of a rejected record's value its dead letter keeps: a
+     *     dead letter carrying a whole multi-megabyte image would be over the producer's and the
+     *     broker's request limits (1 MB by default), fail the dead-letter sink, and fail the task
+     *     again on every restart
+     */
+    public DecodeImage(DecodeLimits limits, FieldLimits fields, int deadLetterMaxBytes) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.fields = Objects.requireNonNull(fields, "fields");
+        if (deadLetterMaxBytes < 0) {
+            throw new IllegalArgumentException("dead-letter size limit must be >= 0 bytes, got " + deadLetterMaxBytes);
+        }
+        this.deadLetterMaxBytes = deadLetterMaxBytes;
     }
 
     @Override
@@ -108,8 +122,14 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
     private void reject(RawRecord record, String id, DeadLetter.Reason reason, String message, Context ctx) {
         rejected.get(reason).inc();
         LOG.debug("dead letter {} {}: {} {}", record.position(), id, reason, message);
+        byte[] value = record.value() == null ? new byte[0] : record.value();
+        if (value.length > deadLetterMaxBytes) {
+            message += String.format(" (this dead letter keeps the first %d of the record's %d bytes; the whole record"
+                    + " is at %s)", deadLetterMaxBytes, value.length, record.position());
+        }
         DeadLetter.Builder letter = DeadLetter.newBuilder()
-                .setOriginalValue(record.value() == null ? ByteString.EMPTY : ByteString.copyFrom(record.value()))
+                .setOriginalValue(ByteString.copyFrom(value, 0, Math.min(value.length, deadLetterMaxBytes)))
+                .setOriginalValueSize(value.length)
                 .setTopic(record.topic())
                 .setPartition(record.partition())
                 .setOffset(record.offset())
@@ -118,7 +138,8 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
                 .setRejectedAtMillis(System.currentTimeMillis())
                 .setEventId(id);
         if (record.key() != null) {
-            letter.setOriginalKey(ByteString.copyFrom(record.key()));
+            letter.setOriginalKey(ByteString.copyFrom(record.key(), 0, Math.min(record.key().length, DEAD_LETTER_MAX_KEY_BYTES)))
+                    .setOriginalKeySize(record.key().length);
         }
         ctx.output(DEAD_LETTERS, letter.build());
     }
