@@ -66,8 +66,9 @@ public final class ChaosCommand {
                 && f.recoverySeconds() <= options.maxRecoverySeconds()).count();
         sb.append(String.format(Locale.ROOT, "%nfaults injected %d, survived %d (a checkpoint published within %.0f s)%n",
                 r.faults().size(), survived, options.maxRecoverySeconds()));
-        sb.append(String.format(Locale.ROOT, "events produced %d = trained %d + dead-lettered %d + held out %d; lost %d%n",
-                r.produced(), r.trained(), r.deadLetters(), r.heldOut(), r.lost()));
+        sb.append(String.format(Locale.ROOT,
+                "events produced %d = trained %d + in skipped steps %d + dead-lettered %d + held out %d; lost %d%n",
+                r.produced(), r.trained(), r.skipped(), r.deadLetters(), r.heldOut(), r.lost()));
         sb.append(String.format(Locale.ROOT, "(%d good events, %d poison events)%n", r.good(), r.poison()));
         sb.append(String.format(Locale.ROOT, "longest stall between two published checkpoints %.1f s; final step %d%n",
                 r.longestStallSeconds(), r.finalStep()));

@@ -46,7 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * down, the broker down, a burst of poison events, a CPU hog beside the trainer. Then it drains
  * the job and checks what users are promised:
  * <ul>
- *   <li>every event produced is trained on, dead-lettered or held out for the monitor, exactly;
+ *   <li>every event produced is trained on, dead-lettered or held out for the monitor, exactly (or
+ *       taken into a step the trainer skipped for a non-finite loss or gradient, which the
+ *       manifest counts as {@code images_skipped});
  *   <li>a reader following {@code latest.json} never sees a partial checkpoint, and it never moves back;
  *   <li>after a kill the trainer resumes from a saved step, not from scratch;
  *   <li>after each fault a new checkpoint is published within {@code maxRecoverySeconds}.
@@ -81,7 +83,7 @@ public final class ChaosRun {
 
     /** The outcome: the figures and every violated promise (none when it passed). */
     public record Result(List<Injected> faults, long produced, long good, long heldOut, long poison, long trained,
-            long deadLetters, long lost, double longestStallSeconds, long checkpointsVerified, long latestReads,
+            long skipped, long deadLetters, long lost, double longestStallSeconds, long checkpointsVerified, long latestReads,
             long finalStep, List<String> violations) {
         public boolean passed() {
             return violations.isEmpty();
@@ -222,9 +224,12 @@ public final class ChaosRun {
             // The count.
             Tally tally = tally(kafka, holdOut);
             Set<String> letters = deadLetters(kafka);
-            long trained = finalImagesSeen(store);
+            com.google.gson.JsonObject last = finalManifest(store);
+            long trained = last.get("images_seen").getAsLong();
+            com.google.gson.JsonObject metrics = last.getAsJsonObject("metrics");
+            long skipped = metrics.has("images_skipped") ? metrics.get("images_skipped").getAsLong() : 0;
             long deadLetters = letters.size();
-            long expectedTrained = tally.good - tally.heldOut;
+            long expectedTrained = tally.good - tally.heldOut - skipped;
             if (!letters.equals(tally.poisonPositions)) {
                 Set<String> missing = new HashSet<>(tally.poisonPositions);
                 missing.removeAll(letters);
@@ -235,9 +240,9 @@ public final class ChaosRun {
             }
             if (trained != expectedTrained) {
                 violations.add("trained on " + trained + " images, expected " + expectedTrained + " (" + tally.good
-                        + " good - " + tally.heldOut + " held out)");
+                        + " good - " + tally.heldOut + " held out - " + skipped + " in skipped steps)");
             }
-            long lost = tally.produced - trained - tally.heldOut - deadLetters;
+            long lost = tally.produced - trained - skipped - tally.heldOut - deadLetters;
             if (lost != 0) {
                 violations.add(lost + " events are neither trained on, held out nor dead-lettered");
             }
@@ -260,7 +265,7 @@ public final class ChaosRun {
                 stall = Math.max(stall, (advances.get(i).atNanos() - advances.get(i - 1).atNanos()) / 1e9);
             }
             Result result = new Result(figures, tally.produced, tally.good, tally.heldOut, tally.poisonPositions.size(),
-                    trained, deadLetters, lost, stall, audit.verified(), audit.reads(), audit.latestStep(),
+                    trained, skipped, deadLetters, lost, stall, audit.verified(), audit.reads(), audit.latestStep(),
                     List.copyOf(violations));
             store.close();
             return result;
@@ -419,13 +424,13 @@ public final class ChaosRun {
         }
     }
 
-    private static long finalImagesSeen(ObjectStore store) throws IOException {
+    /** The manifest latest.json names after the drain: the final count. */
+    private static com.google.gson.JsonObject finalManifest(ObjectStore store) throws IOException {
         byte[] latest = store.get(CheckpointPublisher.LATEST).orElseThrow(() -> new IOException("no latest.json"));
         String manifest = com.google.gson.JsonParser.parseString(new String(latest, StandardCharsets.UTF_8))
                 .getAsJsonObject().get("manifest").getAsString();
         byte[] m = store.get(manifest).orElseThrow(() -> new IOException("no " + manifest));
-        return com.google.gson.JsonParser.parseString(new String(m, StandardCharsets.UTF_8)).getAsJsonObject()
-                .get("images_seen").getAsLong();
+        return com.google.gson.JsonParser.parseString(new String(m, StandardCharsets.UTF_8)).getAsJsonObject();
     }
 
     private interface Start<T> {

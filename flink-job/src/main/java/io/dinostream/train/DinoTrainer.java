@@ -40,7 +40,8 @@ import java.util.Map;
  */
 public final class DinoTrainer implements AutoCloseable {
 
-    private static final int STATE_FORMAT = 1;
+    /** 2 added the images of skipped steps; format 1 is still read (as none skipped). */
+    private static final int STATE_FORMAT = 2;
     private static final String STATE_MAGIC = "dino-stream/trainer-state";
 
     private final TrainerConfig config;
@@ -53,6 +54,7 @@ public final class DinoTrainer implements AutoCloseable {
     private long step;
     private long imagesSeen;
     private long nonFiniteSteps;
+    private long imagesSkipped;
 
     /** A fresh trainer on the default device (GPU when present, CPU otherwise). */
     public DinoTrainer(TrainerConfig config) {
@@ -129,6 +131,7 @@ public final class DinoTrainer implements AutoCloseable {
                 lossValue = loss.toType(DataType.FLOAT64, false).getDouble();
                 if (!Double.isFinite(lossValue)) {
                     nonFiniteSteps++;
+                    imagesSkipped += batch.size();
                     return report(it, false, lossValue, lr, weightDecay, momentum, teacherTemp,
                             Double.NaN, Double.NaN, batch.size(), started);
                 }
@@ -143,6 +146,7 @@ public final class DinoTrainer implements AutoCloseable {
                 for (double norm : norms) {
                     if (!Double.isFinite(norm)) {
                         nonFiniteSteps++;
+                        imagesSkipped += batch.size();
                         return report(it, false, lossValue, lr, weightDecay, momentum, teacherTemp,
                                 Double.NaN, Double.NaN, batch.size(), started);
                     }
@@ -235,6 +239,11 @@ public final class DinoTrainer implements AutoCloseable {
         return nonFiniteSteps;
     }
 
+    /** Images of the steps that were skipped for a non-finite loss or gradient: taken, never trained on. */
+    public long imagesSkipped() {
+        return imagesSkipped;
+    }
+
     /** The student network; its tensors are owned by this trainer. */
     public MultiCropWrapper student() {
         return student;
@@ -269,6 +278,7 @@ public final class DinoTrainer implements AutoCloseable {
             out.writeLong(step);
             out.writeLong(imagesSeen);
             out.writeLong(nonFiniteSteps);
+            out.writeLong(imagesSkipped);
             out.writeLong(random.state());
             Map<String, NDArray> tensors = stateTensors();
             out.writeInt(tensors.size());
@@ -294,8 +304,13 @@ public final class DinoTrainer implements AutoCloseable {
                 NDManager scratch = owner.newSubManager();
                 NDScope arrays = new NDScope()) {
             arrays.suppressNotUsedWarning();
-            if (!STATE_MAGIC.equals(in.readUTF()) || in.readInt() != STATE_FORMAT) {
-                throw new IllegalArgumentException("not a DINO Stream trainer state (or a newer format)");
+            if (!STATE_MAGIC.equals(in.readUTF())) {
+                throw new IllegalArgumentException("not a DINO Stream trainer state");
+            }
+            int format = in.readInt();
+            if (format < 1 || format > STATE_FORMAT) {
+                throw new IllegalArgumentException("trainer state format " + format + " is newer than this build reads ("
+                        + STATE_FORMAT + ")");
             }
             String model = in.readUTF();
             if (!model.equals(config.model().toString())) {
@@ -306,6 +321,7 @@ public final class DinoTrainer implements AutoCloseable {
             long savedStep = in.readLong();
             long savedImages = in.readLong();
             long savedNonFinite = in.readLong();
+            long savedSkipped = format >= 2 ? in.readLong() : 0;
             long savedRandom = in.readLong();
             Map<String, NDArray> tensors = stateTensors();
             int n = in.readInt();
@@ -331,6 +347,7 @@ public final class DinoTrainer implements AutoCloseable {
             step = savedStep;
             imagesSeen = savedImages;
             nonFiniteSteps = savedNonFinite;
+            imagesSkipped = savedSkipped;
             random.setState(savedRandom);
         } catch (IOException e) {
             throw new IllegalArgumentException("trainer state is truncated or corrupt: " + e, e);

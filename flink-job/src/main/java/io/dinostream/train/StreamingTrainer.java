@@ -113,6 +113,7 @@ public final class StreamingTrainer implements AutoCloseable {
         byte[] student = Safetensors.write(trainer.student().stateDict(), meta);
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("non_finite_steps", (double) trainer.nonFiniteSteps());
+        metrics.put("images_skipped", (double) trainer.imagesSkipped());
         return new ModelSnapshot(trainer.stepCount(), trainer.imagesSeen(), lastSnapshotMillis, teacher, student,
                 metrics, offsets, isFinal);
     }

@@ -100,6 +100,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         m.gauge("step", (Gauge<Long>) () -> trainer.trainer().stepCount());
         m.gauge("imagesSeen", (Gauge<Long>) () -> trainer.trainer().imagesSeen());
         m.gauge("nonFiniteSteps", (Gauge<Long>) () -> trainer.trainer().nonFiniteSteps());
+        m.gauge("imagesSkipped", (Gauge<Long>) () -> trainer.trainer().imagesSkipped());
         m.gauge("lastSnapshotStep", (Gauge<Long>) () -> trainer.lastSnapshotStep());
         gauge(m, "stepSeconds", watchdog::currentStepSeconds);
         gauge(m, "medianStepSeconds", watchdog::medianStepSeconds);

@@ -36,7 +36,7 @@ class ChaosRunTest {
         assertEquals(0, r.lost(), report);
         assertEquals(r.poison(), r.deadLetters(), "every poison event is dead-lettered, once\n" + report);
         assertTrue(r.poison() >= 24 && r.trained() > 0 && r.heldOut() > 0, report);
-        assertEquals(r.produced(), r.trained() + r.heldOut() + r.deadLetters(), report);
+        assertEquals(r.produced(), r.trained() + r.skipped() + r.heldOut() + r.deadLetters(), report);
         r.faults().stream().filter(f -> f.fault() == ChaosRun.Fault.KILL).forEach(kill -> assertTrue(
                 kill.restoredStep() > 0, "each restarted trainer resumed from a saved step\n" + report));
         assertTrue(r.checkpointsVerified() >= 5, report);

@@ -90,6 +90,13 @@ class DinoTrainerTest {
             assertTrue(Double.isNaN(report.loss()));
             assertEquals(1, trainer.nonFiniteSteps());
             assertEquals(1, trainer.stepCount(), "a skipped step does not advance the schedules");
+            long seen = trainer.imagesSeen();
+            assertEquals(report.batchSize(), trainer.imagesSkipped(), "its images are counted as taken, not trained on");
+            DinoTrainer restored = new DinoTrainer(config);
+            restored.loadState(trainer.saveState());
+            assertEquals(trainer.imagesSkipped(), restored.imagesSkipped(), "the count is part of the state");
+            assertEquals(seen, restored.imagesSeen());
+            restored.close();
             Map<String, double[]> after = TrainerFixtures.snapshot(trainer);
             before.forEach((k, v) -> assertArrayEquals(v, after.get(k), k + " changed"));
             assertTrue(trainer.step(features(r, false)).applied(), "training goes on after a bad batch");
