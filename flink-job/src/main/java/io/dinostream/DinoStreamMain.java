@@ -66,6 +66,12 @@ public final class DinoStreamMain {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
+        } catch (Exception e) {
+            // A failed job leaves a local Flink's non-daemon threads running: exit, so a supervisor
+            // (or the user) sees the failure instead of a process that lingers and does nothing.
+            System.err.println(args[0] + " failed:");
+            e.printStackTrace();
+            System.exit(1);
         }
     }
 }
