@@ -228,6 +228,10 @@ public final class ChaosRun {
             long trained = last.get("images_seen").getAsLong();
             com.google.gson.JsonObject metrics = last.getAsJsonObject("metrics");
             long skipped = metrics.has("images_skipped") ? metrics.get("images_skipped").getAsLong() : 0;
+            if (skipped > 0) {
+                say("%d images were in %s steps skipped for a non-finite loss or gradient (see the job logs in %s)",
+                        skipped, metrics.get("non_finite_steps").getAsString(), logs);
+            }
             long deadLetters = letters.size();
             long expectedTrained = tally.good - tally.heldOut - skipped;
             if (!letters.equals(tally.poisonPositions)) {

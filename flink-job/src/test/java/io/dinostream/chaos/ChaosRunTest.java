@@ -3,11 +3,11 @@ package io.dinostream.chaos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The short chaos run CI makes: the job in a JVM of its own beside an embedded broker and S3
@@ -16,11 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ChaosRunTest {
 
-    @TempDir
-    Path dir;
-
     @Test
     void theJobSurvivesEachFaultAndLosesNoEvent() throws Exception {
+        // Under target/, not a temporary folder, so the job's logs are there to read when it fails.
+        Path dir = Path.of("target", "chaos-run").toAbsolutePath();
+        if (Files.exists(dir)) {
+            try (var old = Files.walk(dir)) {
+                old.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
         List<ChaosRun.Fault> faults = List.of(ChaosRun.Fault.values());
         ChaosRun.Options options = new ChaosRun.Options(2.75, dir, 25, 6, 30, 24, 120, faults, Map.of(
                 "model.width", "8", "model.out-dim", "64", "model.hidden-dim", "64", "model.bottleneck-dim", "32",
