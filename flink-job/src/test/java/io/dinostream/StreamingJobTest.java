@@ -104,7 +104,7 @@ class StreamingJobTest {
                 }
                 if (i == 50) {
                     send(producer, "empty", event("empty", ImageEvent.Encoding.PNG, new byte[0]));
-                    send(producer, "huge", event("huge", ImageEvent.Encoding.PNG, DecoderFixtures.pngClaiming(100_000, 100_000)));
+                    send(producer, "huge", event("huge", ImageEvent.Encoding.PNG, ImageEncoding.pngClaiming(100_000, 100_000)));
                 }
                 if (i == 120) {
                     send(producer, "bad-protobuf-2", "not a protobuf at all, just text".getBytes(StandardCharsets.UTF_8));

@@ -7,7 +7,11 @@ import java.awt.image.RenderedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -39,6 +43,41 @@ public final class ImageEncoding {
             throw new IllegalArgumentException("JPEG quality must be in [0, 1], got " + quality);
         }
         return write(toBufferedImage(image), "jpeg", quality);
+    }
+
+    /**
+     * A well-formed PNG file whose header claims {@code width} × {@code height} 8-bit RGB pixels,
+     * with correct CRCs, followed by a tiny IDAT (one row's worth of zeros) and IEND: a
+     * decompression-bomb stand-in that a header check must reject without decoding (tests, and the
+     * chaos command's poison events).
+     */
+    public static byte[] pngClaiming(int width, int height) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+        ByteBuffer ihdr = ByteBuffer.allocate(13);
+        ihdr.putInt(width).putInt(height);
+        ihdr.put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", ihdr.array());
+        Deflater deflater = new Deflater();
+        deflater.setInput(new byte[64]);
+        deflater.finish();
+        byte[] idat = new byte[128];
+        int n = deflater.deflate(idat);
+        deflater.end();
+        chunk(out, "IDAT", java.util.Arrays.copyOf(idat, n));
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
+        CRC32 crc = new CRC32();
+        crc.update(typeBytes);
+        crc.update(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(typeBytes);
+        out.writeBytes(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     /** The image as a {@link BufferedImage#TYPE_3BYTE_BGR} image (a copy). */

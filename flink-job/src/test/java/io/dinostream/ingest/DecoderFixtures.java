@@ -7,8 +7,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 /** Images, encoded files and events shared by the ingest tests. */
 public final class DecoderFixtures {
@@ -62,29 +60,6 @@ public final class DecoderFixtures {
     }
 
     /**
-     * A well-formed PNG file whose header claims {@code width} × {@code height} 8-bit RGB pixels,
-     * with correct CRCs, followed by a tiny IDAT (one row's worth of zeros) and IEND: a
-     * decompression-bomb stand-in that a header check must reject without decoding.
-     */
-    public static byte[] pngClaiming(int width, int height) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
-        ByteBuffer ihdr = ByteBuffer.allocate(13);
-        ihdr.putInt(width).putInt(height);
-        ihdr.put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
-        chunk(out, "IHDR", ihdr.array());
-        Deflater deflater = new Deflater();
-        deflater.setInput(new byte[64]);
-        deflater.finish();
-        byte[] idat = new byte[128];
-        int n = deflater.deflate(idat);
-        deflater.end();
-        chunk(out, "IDAT", java.util.Arrays.copyOf(idat, n));
-        chunk(out, "IEND", new byte[0]);
-        return out.toByteArray();
-    }
-
-    /**
      * A four-component JPEG (what the JDK writer makes of a 4-band raster), {@code adobeTransform}
      * naming its colour space in an Adobe APP14 segment as Photoshop writes it: 0 CMYK, 2 YCCK, or
      * -1 for no APP14 segment at all (then decoders take four components for CMYK).
@@ -121,16 +96,5 @@ public final class DecoderFixtures {
         out.writeBytes(app14.array());
         out.write(jpeg, 2, jpeg.length - 2);
         return out.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
-        CRC32 crc = new CRC32();
-        crc.update(typeBytes);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(typeBytes);
-        out.writeBytes(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }

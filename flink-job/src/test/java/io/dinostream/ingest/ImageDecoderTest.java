@@ -313,7 +313,7 @@ class ImageDecoderTest {
 
     @Test
     void hugeClaimedSidesAreRejectedFromTheHeaderWithoutAllocating() {
-        byte[] bomb = DecoderFixtures.pngClaiming(100_000, 100_000);
+        byte[] bomb = ImageEncoding.pngClaiming(100_000, 100_000);
         ImageEvent event = event(Encoding.PNG, bomb);
         com.sun.management.ThreadMXBean threads =
                 ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
@@ -335,7 +335,7 @@ class ImageDecoderTest {
     void sideJustOverTheLimitIsRejectedBeforeDecoding() {
         // 20000 x 20000 RGB would need 1.2 GB; the header check must come first.
         RejectedImageException e =
-                reject(event(Encoding.PNG, DecoderFixtures.pngClaiming(20_000, 9)), LIMITS);
+                reject(event(Encoding.PNG, ImageEncoding.pngClaiming(20_000, 9)), LIMITS);
 
         assertEquals(Reason.TOO_LARGE, e.reason());
         assertContains(e, "20000x9");
