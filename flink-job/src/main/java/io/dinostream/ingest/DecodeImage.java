@@ -76,16 +76,15 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
             reject(record, "", e.reason(), e.getMessage(), ctx);
             return;
         }
-        String id = fields.traceableId(event.getId());
         RgbImage image;
         try {
             fields.check(event);
             image = ImageDecoder.decode(event, limits);
         } catch (RejectedImageException e) {
-            reject(record, id, e.reason(), e.getMessage(), ctx);
+            reject(record, event.getId(), e.reason(), e.getMessage(), ctx);
             return;
         } catch (RuntimeException e) { // a decoder bug must not stop the job either
-            reject(record, id, DeadLetter.Reason.UNDECODABLE_IMAGE,
+            reject(record, event.getId(), DeadLetter.Reason.UNDECODABLE_IMAGE,
                     "unexpected decoder error: " + e, ctx);
             return;
         }
@@ -119,8 +118,9 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
         }
     }
 
-    private void reject(RawRecord record, String id, DeadLetter.Reason reason, String message, Context ctx) {
+    private void reject(RawRecord record, String eventId, DeadLetter.Reason reason, String message, Context ctx) {
         rejected.get(reason).inc();
+        String id = fields.traceableId(eventId); // an over-long id must not bloat the log or the dead letter
         LOG.debug("dead letter {} {}: {} {}", record.position(), id, reason, message);
         byte[] value = record.value() == null ? new byte[0] : record.value();
         if (value.length > deadLetterMaxBytes) {
