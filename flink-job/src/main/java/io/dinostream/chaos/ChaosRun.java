@@ -395,13 +395,8 @@ public final class ChaosRun {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(32 << 20));
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(kafka)) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
@@ -417,12 +412,18 @@ public final class ChaosRun {
         return records;
     }
 
-    private static long endOffset(EmbeddedKafka kafka, String topic) {
+    /** A consumer without a group (it assigns partitions itself) that takes records of any size the broker does. */
+    private static KafkaConsumer<byte[], byte[]> consumer(EmbeddedKafka kafka) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(32 << 20));
+        return new KafkaConsumer<>(p);
+    }
+
+    private static long endOffset(EmbeddedKafka kafka, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(kafka)) {
             TopicPartition tp = new TopicPartition(topic, 0);
             return consumer.endOffsets(List.of(tp)).get(tp);
         }
