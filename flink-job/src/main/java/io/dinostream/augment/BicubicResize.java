@@ -1,5 +1,7 @@
 package io.dinostream.augment;
 
+import io.dinostream.types.RgbImage;
+
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,7 @@
 package io.dinostream.augment;
 
+import io.dinostream.types.RgbImage;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -1,6 +1,7 @@
 package io.dinostream.augment;
 
-import io.dinostream.ingest.DecodedImage;
+import io.dinostream.types.CropSet;
+import io.dinostream.types.DecodedImage;
 import io.dinostream.util.SeededRandom;
 import org.apache.flink.api.common.functions.MapFunction;
 

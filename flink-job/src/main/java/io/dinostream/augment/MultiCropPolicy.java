@@ -1,5 +1,7 @@
 package io.dinostream.augment;
 
+import io.dinostream.types.CropSet;
+import io.dinostream.types.RgbImage;
 import io.dinostream.util.SeededRandom;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.dinostream.augment;
 
+import io.dinostream.types.RgbImage;
 import io.dinostream.util.SeededRandom;
 
 /**

@@ -1,16 +1,16 @@
 package io.dinostream.bench;
 
 import ai.djl.engine.Engine;
-import io.dinostream.Cli;
-import io.dinostream.augment.CropSet;
 import io.dinostream.augment.MultiCropPolicy;
-import io.dinostream.local.SyntheticImages;
+import io.dinostream.config.Cli;
+import io.dinostream.datasets.SyntheticImages;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.train.CropBatch;
 import io.dinostream.train.DinoSchedules;
 import io.dinostream.train.DinoTrainer;
 import io.dinostream.train.TrainerConfig;
-import io.dinostream.train.TrainingReport;
+import io.dinostream.types.CropSet;
+import io.dinostream.types.TrainingReport;
 import io.dinostream.util.SeededRandom;
 
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.dinostream.chaos;
 
-import io.dinostream.Cli;
+import io.dinostream.config.Cli;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

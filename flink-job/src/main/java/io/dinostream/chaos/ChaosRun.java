@@ -1,10 +1,10 @@
 package io.dinostream.chaos;
 
 import io.dinostream.config.JobConfig;
-import io.dinostream.eval.HoldOutProbes;
-import io.dinostream.local.DatasetProducer;
+import io.dinostream.datasets.DatasetProducer;
 import io.dinostream.local.EmbeddedKafka;
 import io.dinostream.local.EmbeddedS3;
+import io.dinostream.monitor.HoldOutProbes;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointPublisher;

@@ -54,7 +54,7 @@ final class JobProcess {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
                 "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                "io.dinostream.DinoStreamMain", "job"));
+                "io.dinostream.cli.DinoStreamMain", "job"));
         command.addAll(jobArgs);
         command.addAll(List.of("--flink.rest-port", Integer.toString(restPort), "--flink.resume-from", "newest"));
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

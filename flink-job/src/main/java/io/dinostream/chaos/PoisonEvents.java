@@ -1,9 +1,9 @@
 package io.dinostream.chaos;
 
 import com.google.protobuf.ByteString;
-import io.dinostream.augment.RgbImage;
 import io.dinostream.ingest.ImageEncoding;
 import io.dinostream.proto.ImageEvent;
+import io.dinostream.types.RgbImage;
 
 import java.nio.charset.StandardCharsets;
 

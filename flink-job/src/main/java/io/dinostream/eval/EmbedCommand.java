@@ -1,16 +1,20 @@
 package io.dinostream.eval;
 
-import io.dinostream.Cli;
-import io.dinostream.augment.RgbImage;
+import io.dinostream.config.Cli;
+import io.dinostream.datasets.ImageSource;
+import io.dinostream.datasets.ImageSources;
+import io.dinostream.features.Embedder;
+import io.dinostream.features.Features;
 import io.dinostream.ingest.DecodeLimits;
 import io.dinostream.ingest.ImageDecoder;
 import io.dinostream.ingest.RejectedImageException;
-import io.dinostream.local.ImageSource;
-import io.dinostream.local.ImageSources;
 import io.dinostream.proto.ImageEvent;
+import io.dinostream.publish.CheckpointLoader;
+import io.dinostream.publish.LoadedCheckpoint;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.ObjectStores;
 import io.dinostream.publish.S3Settings;
+import io.dinostream.types.RgbImage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

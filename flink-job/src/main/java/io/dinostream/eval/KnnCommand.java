@@ -1,6 +1,9 @@
 package io.dinostream.eval;
 
-import io.dinostream.Cli;
+import io.dinostream.config.Cli;
+import io.dinostream.features.Features;
+import io.dinostream.features.KnnClassifier;
+import io.dinostream.features.KnnResult;
 
 import java.nio.file.Path;
 import java.util.List;

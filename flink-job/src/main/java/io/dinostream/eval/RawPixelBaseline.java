@@ -1,7 +1,9 @@
 package io.dinostream.eval;
 
 import io.dinostream.augment.BicubicResize;
-import io.dinostream.augment.RgbImage;
+import io.dinostream.features.Features;
+import io.dinostream.features.KnnClassifier;
+import io.dinostream.types.RgbImage;
 
 import java.util.List;
 

@@ -2,9 +2,11 @@ package io.dinostream.ingest;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.dinostream.augment.RgbImage;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.proto.ImageEvent;
+import io.dinostream.types.DecodedImage;
+import io.dinostream.types.RawRecord;
+import io.dinostream.types.RgbImage;
 import io.dinostream.types.StreamTypes;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;

@@ -1,9 +1,9 @@
 package io.dinostream.ingest;
 
 import com.google.protobuf.ByteString;
-import io.dinostream.augment.RgbImage;
 import io.dinostream.proto.DeadLetter.Reason;
 import io.dinostream.proto.ImageEvent;
+import io.dinostream.types.RgbImage;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;

@@ -1,6 +1,6 @@
 package io.dinostream.ingest;
 
-import io.dinostream.augment.RgbImage;
+import io.dinostream.types.RgbImage;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.awt.image.RenderedImage;

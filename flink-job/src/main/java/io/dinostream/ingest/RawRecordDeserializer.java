@@ -1,5 +1,6 @@
 package io.dinostream.ingest;
 
+import io.dinostream.types.RawRecord;
 import io.dinostream.types.StreamTypes;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;

@@ -3,7 +3,7 @@ package io.dinostream.publish;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import io.dinostream.train.ModelSnapshot;
+import io.dinostream.types.ModelSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package io.dinostream.publish;
 
-import io.dinostream.train.ModelSnapshot;
+import io.dinostream.types.ModelSnapshot;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;

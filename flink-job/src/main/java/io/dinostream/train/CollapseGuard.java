@@ -1,5 +1,7 @@
 package io.dinostream.train;
 
+import io.dinostream.types.TrainingReport;
+
 import java.util.ArrayDeque;
 import java.util.Deque;
 

@@ -3,9 +3,9 @@ package io.dinostream.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.dinostream.augment.CropSet;
 import io.dinostream.augment.ImageNetNormalization;
-import io.dinostream.augment.RgbImage;
+import io.dinostream.types.CropSet;
+import io.dinostream.types.RgbImage;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import io.dinostream.model.MultiCropWrapper;
 import io.dinostream.model.ParameterFactory;
 import io.dinostream.model.Tensors;
+import io.dinostream.types.TrainingReport;
 import io.dinostream.util.SeededRandom;
 
 import java.io.ByteArrayInputStream;

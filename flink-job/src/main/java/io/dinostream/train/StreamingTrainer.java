@@ -1,9 +1,11 @@
 package io.dinostream.train;
 
-import io.dinostream.augment.CropSet;
-import io.dinostream.ingest.SourcePosition;
-import io.dinostream.publish.Safetensors;
+import io.dinostream.model.Safetensors;
+import io.dinostream.types.CropSet;
+import io.dinostream.types.ModelSnapshot;
+import io.dinostream.types.SourcePosition;
 import io.dinostream.types.StreamTypes;
+import io.dinostream.types.TrainingReport;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 

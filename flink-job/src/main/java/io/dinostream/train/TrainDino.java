@@ -1,7 +1,9 @@
 package io.dinostream.train;
 
-import io.dinostream.augment.CropSet;
+import io.dinostream.types.CropSet;
+import io.dinostream.types.ModelSnapshot;
 import io.dinostream.types.StreamTypes;
+import io.dinostream.types.TrainingReport;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;

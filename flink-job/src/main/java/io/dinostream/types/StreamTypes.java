@@ -1,13 +1,6 @@
 package io.dinostream.types;
 
-import io.dinostream.augment.CropSet;
-import io.dinostream.augment.RgbImage;
-import io.dinostream.ingest.DecodedImage;
-import io.dinostream.ingest.RawRecord;
-import io.dinostream.ingest.SourcePosition;
 import io.dinostream.proto.DeadLetter;
-import io.dinostream.train.ModelSnapshot;
-import io.dinostream.train.TrainingReport;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;

@@ -1,5 +1,7 @@
 package io.dinostream.augment;
 
+import io.dinostream.types.RgbImage;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dinostream.types.CropSet;
+import io.dinostream.types.RgbImage;
 import io.dinostream.util.SeededRandom;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,7 @@ package io.dinostream.augment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.dinostream.types.RgbImage;
 import io.dinostream.util.SeededRandom;
 import org.junit.jupiter.api.Test;
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dinostream.types.RgbImage;
 import io.dinostream.util.SeededRandom;
 import org.junit.jupiter.api.Test;
 

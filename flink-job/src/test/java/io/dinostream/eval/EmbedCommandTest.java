@@ -6,13 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dinostream.augment.RgbImage;
+import io.dinostream.datasets.ImageSource;
+import io.dinostream.datasets.ImageSources;
+import io.dinostream.features.Embedder;
+import io.dinostream.features.Features;
 import io.dinostream.ingest.DecodeLimits;
 import io.dinostream.ingest.ImageDecoder;
-import io.dinostream.local.ImageSource;
-import io.dinostream.local.ImageSources;
 import io.dinostream.proto.ImageEvent;
+import io.dinostream.publish.CheckpointFixtures;
+import io.dinostream.publish.CheckpointLoader;
 import io.dinostream.publish.FileObjectStore;
+import io.dinostream.publish.LoadedCheckpoint;
+import io.dinostream.types.RgbImage;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

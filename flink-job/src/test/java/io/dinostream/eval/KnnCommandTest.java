@@ -1,5 +1,8 @@
 package io.dinostream.eval;
 
+import io.dinostream.features.Features;
+import io.dinostream.features.KnnResult;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

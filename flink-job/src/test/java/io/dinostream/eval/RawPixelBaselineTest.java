@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.dinostream.augment.RgbImage;
+import io.dinostream.features.Features;
+import io.dinostream.types.RgbImage;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;

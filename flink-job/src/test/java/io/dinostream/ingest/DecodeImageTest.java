@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.dinostream.proto.DeadLetter.Reason;
 import io.dinostream.proto.ImageEvent;
+import io.dinostream.types.RawRecord;
 import org.junit.jupiter.api.Test;
 
 /** How DecodeImage tells apart the records that are not an ImageEvent at all. */

@@ -1,8 +1,8 @@
 package io.dinostream.ingest;
 
 import com.google.protobuf.ByteString;
-import io.dinostream.augment.RgbImage;
 import io.dinostream.proto.ImageEvent;
+import io.dinostream.types.RgbImage;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

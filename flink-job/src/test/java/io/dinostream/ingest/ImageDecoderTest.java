@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dinostream.augment.RgbImage;
 import io.dinostream.proto.DeadLetter.Reason;
-import io.dinostream.proto.ImageEvent;
 import io.dinostream.proto.ImageEvent.Encoding;
+import io.dinostream.proto.ImageEvent;
+import io.dinostream.types.RgbImage;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;

@@ -56,7 +56,7 @@ class StridedConvKernelTest {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                "io.dinostream.DinoStreamMain", "bench-step", "--backbone", "resnet10", "--width", "4",
+                "io.dinostream.cli.DinoStreamMain", "bench-step", "--backbone", "resnet10", "--width", "4",
                 "--batch", "16", "--global-size", "16", "--local-size", "8", "--local-views", "2",
                 "--out-dim", "32", "--hidden-dim", "32", "--bottleneck-dim", "16", "--warmup", "1", "--steps", "2"));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.Tensors;
+import io.dinostream.types.TrainingReport;
 import io.dinostream.util.SeededRandom;
 
 import java.util.ArrayList;

@@ -18,6 +18,7 @@ import io.dinostream.Oracle;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.MultiCropWrapper;
 import io.dinostream.model.Tensors;
+import io.dinostream.types.TrainingReport;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.types.Shape;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.Tensors;
+import io.dinostream.types.TrainingReport;
 import io.dinostream.util.SeededRandom;
 
 import java.util.ArrayList;

@@ -2,10 +2,11 @@ package io.dinostream.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dinostream.augment.CropSet;
 import io.dinostream.augment.MultiCropPolicy;
-import io.dinostream.local.SyntheticImages;
+import io.dinostream.datasets.SyntheticImages;
 import io.dinostream.model.ModelSpec;
+import io.dinostream.types.CropSet;
+import io.dinostream.types.TrainingReport;
 import io.dinostream.util.SeededRandom;
 
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package io.dinostream.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import io.dinostream.augment.CropSet;
-import io.dinostream.augment.RgbImage;
 import io.dinostream.model.ModelSpec;
+import io.dinostream.types.CropSet;
+import io.dinostream.types.RgbImage;
 import io.dinostream.util.SeededRandom;
 
 import java.util.ArrayList;

@@ -7,14 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.dinostream.augment.CropSet;
-import io.dinostream.augment.RgbImage;
-import io.dinostream.ingest.DecodedImage;
-import io.dinostream.ingest.RawRecord;
-import io.dinostream.ingest.SourcePosition;
 import io.dinostream.proto.DeadLetter;
-import io.dinostream.train.ModelSnapshot;
-import io.dinostream.train.TrainingReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

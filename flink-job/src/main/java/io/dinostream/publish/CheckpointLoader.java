@@ -1,0 +1,336 @@
+package io.dinostream.publish;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.dinostream.config.JobConfig;
+import io.dinostream.model.ModelSpec;
+import io.dinostream.model.ParameterFactory;
+import io.dinostream.model.ResNet;
+import io.dinostream.model.Safetensors;
+import io.dinostream.model.Tensors;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Loads the teacher backbone of a checkpoint written by {@link CheckpointPublisher}: follows
+ * {@code latest.json} (or takes a step's folder {@code step-%012d/}), reads its {@code
+ * manifest.json}, then {@code teacher.safetensors}, whose size and sha256 must equal the
+ * manifest's before any byte of it is parsed, rebuilds the backbone from the manifest's {@code
+ * model.*} options and copies every {@code backbone.*} tensor into it, checking names, shapes and
+ * dtypes (strictly, as torch's {@code load_state_dict}: nothing missing, nothing unexpected).
+ *
+ * <p>Only the backbone is built: the head is not needed to embed images and, at the paper's K =
+ * 65536, would cost tens of millions of random initial values for nothing.
+ */
+public final class CheckpointLoader {
+
+    /** The manifest format this loader reads. */
+    public static final String FORMAT = "dino-stream-checkpoint/1";
+
+    /** The file whose backbone is loaded. */
+    public static final String TEACHER = "teacher.safetensors";
+
+    private static final String MANIFEST = "manifest.json";
+    private static final String BACKBONE_PREFIX = "backbone.";
+
+    /** The manifest config keys the backbone and its input size are rebuilt from. */
+    private static final List<String> MODEL_KEYS = List.of(
+            "model.backbone", "model.width", "model.small-stem", "model.out-dim", "model.hidden-dim",
+            "model.bottleneck-dim", "model.head-bn", "model.norm-last-layer", "crops.global-size");
+
+    private CheckpointLoader() {}
+
+    /** {@link #load(ObjectStore, String, Device)} on the engine's default device (a GPU when present). */
+    public static LoadedCheckpoint load(ObjectStore store, String stepOrLatest) throws IOException {
+        return load(store, stepOrLatest, Engine.getInstance().defaultDevice());
+    }
+
+    /**
+     * Loads a checkpoint's teacher backbone onto device.
+     *
+     * @param stepOrLatest "latest" (or blank) to follow latest.json, else a step number
+     * @throws IllegalArgumentException when stepOrLatest is neither
+     * @throws CorruptCheckpointException when a file differs from the manifest, the manifest or
+     *     latest.json contradict themselves, or the tensors do not fit the described model
+     * @throws IOException when latest.json, the manifest or the teacher file is missing or cannot be
+     *     read; the message names the location
+     */
+    public static LoadedCheckpoint load(ObjectStore store, String stepOrLatest, Device device) throws IOException {
+        long step = resolveStep(store, stepOrLatest);
+        String folder = CheckpointPublisher.folder(step);
+        String where = store.location() + "/" + folder;
+
+        JsonObject manifest = readManifest(store, folder, step);
+        JsonObject expected = fileEntry(manifest, where);
+        byte[] teacher = store.get(folder + TEACHER).orElseThrow(() -> new IOException(
+                "no " + TEACHER + " at " + where + TEACHER + ", though the manifest lists it: the checkpoint is"
+                        + " incomplete (deleted or not fully copied)"));
+        verify(teacher, expected, where + TEACHER);
+
+        ModelSpec spec;
+        int globalSize;
+        try {
+            JobConfig config = JobConfig.of(modelSettings(manifest, where));
+            spec = config.modelSpec();
+            globalSize = config.getInt("crops.global-size");
+        } catch (IllegalArgumentException e) {
+            throw new CorruptCheckpointException(
+                    "the config in " + where + MANIFEST + " does not describe a model: " + e.getMessage(), e);
+        }
+        if (spec.backbone().startsWith("identity:")) {
+            throw new IllegalArgumentException("the checkpoint at " + where + " has backbone " + spec.backbone()
+                    + ", which takes precomputed features, not images: there is no backbone to load");
+        }
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        try {
+            ResNet backbone = backbone(teacher, spec, manager, where + TEACHER);
+            return new LoadedCheckpoint(step, where, manifest, spec, globalSize, backbone, manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The backbone of spec with the {@code backbone.*} tensors of a teacher or student safetensors
+     * file, checked strictly; its tensors live on manager.
+     *
+     * @param what names the file in error messages
+     * @throws CorruptCheckpointException when the bytes are not safetensors or do not hold this
+     *     backbone
+     */
+    public static ResNet backbone(byte[] safetensors, ModelSpec spec, NDManager manager, String what)
+            throws CorruptCheckpointException {
+        Map<String, Safetensors.Tensor> tensors;
+        try {
+            tensors = Safetensors.read(safetensors);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptCheckpointException(what + " is not a valid safetensors file: " + e.getMessage(), e);
+        }
+        ResNet backbone = new ResNet(new ParameterFactory(manager, DataType.FLOAT32, 0),
+                ResNet.Depth.parse(spec.backbone()), spec.width(), spec.smallStem());
+        copyBackbone(backbone, tensors, manager, what, spec);
+        return backbone;
+    }
+
+    /** The step named by stepOrLatest: a number, or latest.json's step. */
+    private static long resolveStep(ObjectStore store, String stepOrLatest) throws IOException {
+        String s = stepOrLatest == null ? "" : stepOrLatest.trim();
+        if (!s.isEmpty() && !s.toLowerCase(Locale.ROOT).equals("latest")) {
+            try {
+                long step = Long.parseLong(s);
+                if (step < 0) {
+                    throw new NumberFormatException();
+                }
+                return step;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        "step must be 'latest' or a step number (0, 1, 2, ...), got '" + stepOrLatest + "'");
+            }
+        }
+        String where = store.location() + "/" + CheckpointPublisher.LATEST;
+        byte[] bytes = store.get(CheckpointPublisher.LATEST).orElseThrow(() -> new IOException(
+                "no " + CheckpointPublisher.LATEST + " at " + where + ": nothing has been published to "
+                        + store.location() + " yet, or the checkpoint location is wrong"));
+        JsonObject latest = parseJson(bytes, where);
+        long step;
+        try {
+            step = latest.get("step").getAsLong();
+        } catch (RuntimeException e) {
+            throw new CorruptCheckpointException(where + " has no step number: " + new String(bytes,
+                    StandardCharsets.UTF_8), e);
+        }
+        String folder = CheckpointPublisher.folder(step);
+        if (latest.has("folder") && !folder.equals(latest.get("folder").getAsString())) {
+            throw new CorruptCheckpointException(where + " names step " + step + " but folder '"
+                    + latest.get("folder").getAsString() + "' (expected '" + folder + "'): it was not written by"
+                    + " the publisher, refusing to follow it");
+        }
+        return step;
+    }
+
+    private static JsonObject readManifest(ObjectStore store, String folder, long step) throws IOException {
+        String where = store.location() + "/" + folder + MANIFEST;
+        Optional<byte[]> bytes = store.get(folder + MANIFEST);
+        if (bytes.isEmpty()) {
+            throw new IOException("no checkpoint at step " + step + ": " + where + " does not exist"
+                    + availableSteps(store));
+        }
+        JsonObject manifest = parseJson(bytes.get(), where);
+        String format = manifest.has("format") ? manifest.get("format").getAsString() : "(none)";
+        if (!FORMAT.equals(format)) {
+            throw new CorruptCheckpointException(where + " has format " + format + "; this loader reads " + FORMAT);
+        }
+        long recorded;
+        try {
+            recorded = manifest.get("step").getAsLong();
+        } catch (RuntimeException e) {
+            throw new CorruptCheckpointException(where + " has no step number", e);
+        }
+        if (recorded != step) {
+            throw new CorruptCheckpointException(where + " is for step " + recorded + ", not " + step
+                    + ": the checkpoint folder was moved or tampered with");
+        }
+        return manifest;
+    }
+
+    /** ", published steps: 4, 8" from the store's manifests, or a hint when there are none. */
+    private static String availableSteps(ObjectStore store) {
+        try {
+            List<String> steps = new ArrayList<>();
+            for (String key : store.list("step-")) {
+                if (key.endsWith("/" + MANIFEST)) {
+                    steps.add(Long.toString(Long.parseLong(key.substring("step-".length(), key.indexOf('/')))));
+                }
+            }
+            return steps.isEmpty()
+                    ? " (no checkpoint has been published to " + store.location() + ")"
+                    : " (published steps: " + String.join(", ", steps) + ")";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** The manifest's {sha256, size} of the teacher file. */
+    private static JsonObject fileEntry(JsonObject manifest, String where) throws CorruptCheckpointException {
+        JsonElement files = manifest.get("files");
+        if (files == null || !files.isJsonObject() || !files.getAsJsonObject().has(TEACHER)) {
+            throw new CorruptCheckpointException(where + MANIFEST + " lists no " + TEACHER);
+        }
+        JsonObject entry = files.getAsJsonObject().getAsJsonObject(TEACHER);
+        if (!entry.has("sha256") || !entry.has("size")) {
+            throw new CorruptCheckpointException(where + MANIFEST + " gives no sha256 and size for " + TEACHER);
+        }
+        return entry;
+    }
+
+    /** Refuses data whose size or sha256 is not the manifest's. */
+    static void verify(byte[] data, JsonObject expected, String what) throws CorruptCheckpointException {
+        long expectedSize = expected.get("size").getAsLong();
+        String expectedSha = expected.get("sha256").getAsString().toLowerCase(Locale.ROOT);
+        String actualSha = CheckpointPublisher.sha256(data);
+        if (data.length != expectedSize) {
+            throw new CorruptCheckpointException("size mismatch for " + what + ": the manifest says "
+                    + expectedSize + " bytes, the file has " + data.length + " (sha256 expected " + expectedSha
+                    + ", actual " + actualSha + "): the checkpoint is corrupt or tampered with (truncated?);"
+                    + " refusing to load it");
+        }
+        if (!expectedSha.equals(actualSha)) {
+            throw new CorruptCheckpointException("sha256 mismatch for " + what + ": expected " + expectedSha
+                    + ", actual " + actualSha + ": the checkpoint is corrupt or tampered with; refusing to load it");
+        }
+    }
+
+    /** The manifest config's model options (nothing else, so no secret and no unknown key). */
+    private static Map<String, String> modelSettings(JsonObject manifest, String where)
+            throws CorruptCheckpointException {
+        JsonElement config = manifest.get("config");
+        if (config == null || !config.isJsonObject()) {
+            throw new CorruptCheckpointException(where + MANIFEST + " has no config");
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String key : MODEL_KEYS) {
+            JsonElement value = config.getAsJsonObject().get(key);
+            if (value == null || !value.isJsonPrimitive()) {
+                throw new CorruptCheckpointException(
+                        "the config in " + where + MANIFEST + " has no " + key + ": cannot rebuild the model");
+            }
+            settings.put(key, value.getAsString());
+        }
+        return settings;
+    }
+
+    /** Copies file tensors backbone.* into the backbone, strictly. */
+    private static void copyBackbone(ResNet backbone, Map<String, Safetensors.Tensor> tensors, NDManager owner,
+            String what, ModelSpec spec) throws CorruptCheckpointException {
+        Map<String, NDArray> target = backbone.stateDict();
+        List<String> unexpected = new ArrayList<>();
+        for (String name : tensors.keySet()) {
+            if (name.startsWith(BACKBONE_PREFIX) && !target.containsKey(name.substring(BACKBONE_PREFIX.length()))) {
+                unexpected.add(name);
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (String name : target.keySet()) {
+            if (!tensors.containsKey(BACKBONE_PREFIX + name)) {
+                missing.add(BACKBONE_PREFIX + name);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty()) {
+            throw new CorruptCheckpointException(what + " does not hold the backbone of " + spec
+                    + (missing.isEmpty() ? "" : "; missing: " + abbreviate(missing))
+                    + (unexpected.isEmpty() ? "" : "; unexpected: " + abbreviate(unexpected)));
+        }
+        try (NDManager scratch = owner.newSubManager()) {
+            for (Map.Entry<String, NDArray> e : target.entrySet()) {
+                String name = BACKBONE_PREFIX + e.getKey();
+                Safetensors.Tensor t = tensors.get(name);
+                NDArray dst = e.getValue();
+                String dtype = dtypeName(dst.getDataType());
+                if (!dtype.equals(t.dtype())) {
+                    throw new CorruptCheckpointException(what + ": " + name + " is " + t.dtype() + ", the model needs "
+                            + dtype);
+                }
+                if (!Arrays.equals(dst.getShape().getShape(), t.shape())) {
+                    throw new CorruptCheckpointException(what + ": " + name + " has shape "
+                            + Arrays.toString(t.shape()) + ", the model of " + spec + " needs "
+                            + Arrays.toString(dst.getShape().getShape()));
+                }
+                long bytes = dst.getShape().size() * dst.getDataType().getNumOfBytes();
+                if (t.data().length != bytes) {
+                    throw new CorruptCheckpointException(what + ": " + name + " holds " + t.data().length
+                            + " bytes, its shape needs " + bytes);
+                }
+                ByteBuffer buffer = scratch.allocateDirect(t.data().length).order(ByteOrder.LITTLE_ENDIAN);
+                buffer.put(t.data()).rewind();
+                NDArray src = scratch.create(buffer, new Shape(t.shape()), dst.getDataType());
+                Tensors.assign(dst, src);
+            }
+        }
+    }
+
+    private static String dtypeName(DataType type) {
+        return switch (type) {
+            case FLOAT32 -> "F32";
+            case FLOAT64 -> "F64";
+            case INT64 -> "I64";
+            default -> type.name();
+        };
+    }
+
+    private static String abbreviate(List<String> names) {
+        return names.size() <= 5
+                ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
+    }
+
+    private static JsonObject parseJson(byte[] bytes, String where) throws CorruptCheckpointException {
+        try {
+            JsonElement json = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
+            if (!json.isJsonObject()) {
+                throw new JsonParseException("not a JSON object");
+            }
+            return json.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new CorruptCheckpointException(where + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+}
