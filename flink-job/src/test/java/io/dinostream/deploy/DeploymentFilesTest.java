@@ -85,6 +85,22 @@ final class DeploymentFilesTest {
         }
     }
 
+    @Test
+    void imageCreatesItsDirectoriesAsRootAndRunsAsFlink() throws IOException {
+        List<String> runtime = runtimeStage();
+        List<String> users = runtime.stream().filter(l -> l.startsWith("USER ")).toList();
+        assertEquals("USER flink", users.get(users.size() - 1), "the image runs as the Flink image's user");
+        for (int i = 0; i < runtime.size(); i++) {
+            if (runtime.get(i).startsWith("RUN mkdir -p /var/")) {
+                String user = "USER flink";
+                for (String line : runtime.subList(0, i)) {
+                    user = line.startsWith("USER ") ? line : user;
+                }
+                assertEquals("USER root", user, "only root creates directories under /var: " + runtime.get(i));
+            }
+        }
+    }
+
     // --- docker/compose.yaml ------------------------------------------------------------------
 
     @Test
@@ -375,6 +391,16 @@ final class DeploymentFilesTest {
         }
         deprecatedFlinkKeys.removeAll(flinkOptions.keySet());
         assertTrue(flinkOptions.size() > 100, "Flink's options found: " + flinkOptions.size());
+    }
+
+    /** docker/Dockerfile's lines from the last FROM on. */
+    private static List<String> runtimeStage() throws IOException {
+        List<String> lines = Files.readAllLines(root.resolve("docker/Dockerfile"));
+        int from = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            from = lines.get(i).startsWith("FROM ") ? i : from;
+        }
+        return lines.subList(from, lines.size());
     }
 
     private static Map<String, Object> compose() throws IOException {
