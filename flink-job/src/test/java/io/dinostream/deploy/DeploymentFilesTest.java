@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.jar.JarEntry;
@@ -27,10 +28,16 @@ import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.HighAvailabilityOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
+import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.AppInfoParser;
@@ -43,9 +50,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * The deployment files (docker/, k8s/) are checked statically, since no Docker engine or cluster
  * runs here: every file parses; the job's arguments pass the job's own option parser; every Flink
- * configuration key is a current Flink option whose value parses; versions match the ones the jar
- * is built with; and the files agree with each other (hosts, ports, topics, buckets, secrets,
- * volumes, the jar's path in the image).
+ * configuration key is a current Flink option whose value parses; the FlinkDeployment passes the
+ * operator's validation ({@link OperatorValidation}); versions match the ones the jar is built
+ * with; and the files agree with each other (hosts, ports, topics, buckets, secrets, volumes,
+ * storage, the jar's path in the image).
  */
 final class DeploymentFilesTest {
 
@@ -236,11 +244,18 @@ final class DeploymentFilesTest {
         assertTrue(Integer.parseInt(threads.group(1)) <= cpus.doubleValue(),
                 "libtorch threads " + threads.group(1) + " fit the TaskManager's " + cpus + " CPUs");
 
+        // What the operator hands Flink: the resource's memory as the process size, which Flink
+        // divides; the off-heap memory for libtorch must fit in it.
+        Map<String, String> withProcessSize = new LinkedHashMap<>(configuration);
+        withProcessSize.put(TaskManagerOptions.TOTAL_PROCESS_MEMORY.key(), OperatorValidation.parseResourceMemory(
+                map(map(spec.get("taskManager")).get("resource")).get("memory").toString()).orElseThrow().toString());
+        TaskExecutorProcessSpec memory = assertDoesNotThrow(
+                () -> TaskExecutorProcessUtils.processSpecFromConfig(Configuration.fromMap(withProcessSize)));
+        assertEquals(MemorySize.parse(configuration.get(TaskManagerOptions.TASK_OFF_HEAP_MEMORY.key())),
+                memory.getTaskOffHeapSize());
+
         // Flink's own s3:// paths need its S3 plugin, of the same Flink version.
-        JobConfig config = JobConfig.fromArgs(strings(map(spec.get("job")).get("args")));
-        boolean flinkUsesS3 = config.get("flink.checkpoint-dir").startsWith("s3://")
-                || configuration.values().stream().anyMatch(v -> v.startsWith("s3://"));
-        assertTrue(flinkUsesS3);
+        assertTrue(configuration.values().stream().anyMatch(v -> v.startsWith("s3://")));
         Map<String, String> env = containerEnv(spec);
         assertEquals("flink-s3-fs-hadoop-" + EnvironmentInformation.getVersion() + ".jar", env.get("ENABLE_BUILT_IN_PLUGINS"));
         assertTrue(env.containsKey("AWS_ACCESS_KEY_ID") && env.containsKey("AWS_SECRET_ACCESS_KEY"));
@@ -287,12 +302,51 @@ final class DeploymentFilesTest {
         String bucket = URI.create(config.get("publish.uri")).getHost();
         String createBucket = strings(container(k8s("Job", "minio-create-bucket")).get("args")).get(0);
         assertEquals(Set.of(bucket), matches(createBucket, Pattern.compile("mc mb --ignore-existing \\w+/([a-z0-9.-]+)")));
-        List<String> flinkPaths = new ArrayList<>(List.of(config.get("flink.checkpoint-dir")));
-        map(spec.get("flinkConfiguration")).values().stream().map(Object::toString)
-                .filter(v -> v.startsWith("s3://")).forEach(flinkPaths::add);
+        List<String> flinkPaths = map(spec.get("flinkConfiguration")).values().stream().map(Object::toString)
+                .filter(v -> v.startsWith("s3://")).toList();
+        assertFalse(flinkPaths.isEmpty());
         for (String path : flinkPaths) {
             assertEquals(bucket, URI.create(path).getHost(), "Flink writes into the bucket that exists: " + path);
         }
+    }
+
+    @Test
+    void flinkDeploymentPassesTheOperatorsValidation() throws IOException {
+        Map<String, Object> deployment = k8s("FlinkDeployment", "dino-stream");
+        assertEquals(Optional.empty(), OperatorValidation.validateDeployment(deployment));
+        assertTrue(flinkDeploymentConfiguration().keySet().stream().noneMatch(k -> k.startsWith("job.autoscaler.")),
+                "the autoscaler's own validator is not re-implemented");
+    }
+
+    @Test
+    void operatorRefusesSavepointUpgradesWithoutTheClustersCheckpointDirectory() throws IOException {
+        Map<String, Object> deployment = k8s("FlinkDeployment", "dino-stream");
+        map(map(deployment.get("spec")).get("flinkConfiguration")).remove(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key());
+        assertEquals(Optional.of("Checkpoint directory[execution.checkpointing.dir] must be defined for last-state and"
+                + " savepoint upgrade modes"), OperatorValidation.validateDeployment(deployment));
+    }
+
+    @Test
+    void operatorRefusesFieldsItsCrdDoesNotKnow() throws IOException {
+        Map<String, Object> deployment = k8s("FlinkDeployment", "dino-stream");
+        map(map(map(deployment.get("spec")).get("taskManager")).get("resource")).put("ephemeral-storage", "4Gi");
+        assertEquals(Optional.of("fields the CRD does not know: [spec.taskManager.resource.ephemeral-storage]"),
+                OperatorValidation.validateDeployment(deployment));
+    }
+
+    @Test
+    void flinkDeploymentJobUsesTheClustersCheckpointSavepointAndHaDirectories() throws IOException {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
+        JobConfig config = JobConfig.fromArgs(strings(map(spec.get("job")).get("args")));
+        // An own --flink.checkpoint-dir would let the job and the operator's upgrades disagree.
+        assertEquals("", config.get("flink.checkpoint-dir"), "the job takes execution.checkpointing.dir");
+        Map<String, String> configuration = flinkDeploymentConfiguration();
+        for (ConfigOption<?> directory : List.of(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                CheckpointingOptions.SAVEPOINT_DIRECTORY, HighAvailabilityOptions.HA_STORAGE_PATH)) {
+            assertTrue(configuration.getOrDefault(directory.key(), "").startsWith("s3://"), directory.key());
+        }
+        assertEquals(3, configuration.values().stream().filter(v -> v.startsWith("s3://")).distinct().count(),
+                "checkpoints, savepoints and HA metadata each in a directory of their own");
     }
 
     @Test
@@ -401,6 +455,10 @@ final class DeploymentFilesTest {
             from = lines.get(i).startsWith("FROM ") ? i : from;
         }
         return lines.subList(from, lines.size());
+    }
+
+    private static Map<String, String> flinkDeploymentConfiguration() throws IOException {
+        return OperatorValidation.flinkConfiguration(map(k8s("FlinkDeployment", "dino-stream").get("spec")));
     }
 
     private static Map<String, Object> compose() throws IOException {
