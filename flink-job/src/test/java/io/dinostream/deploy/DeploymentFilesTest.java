@@ -34,8 +34,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.HighAvailabilityOptions;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.util.EnvironmentInformation;
@@ -107,6 +109,23 @@ final class DeploymentFilesTest {
                 assertEquals("USER root", user, "only root creates directories under /var: " + runtime.get(i));
             }
         }
+    }
+
+    @Test
+    void imageHasThePrometheusReporterK8sConfigures() throws IOException {
+        String factory = flinkDeploymentConfiguration().get("metrics.reporter.prom.factory.class");
+        Class<?> type = assertDoesNotThrow(() -> Class.forName(factory), "a class of flink-metrics-prometheus");
+        assertTrue(MetricReporterFactory.class.isAssignableFrom(type), factory + " is a MetricReporterFactory");
+        String jar = type.getProtectionDomain().getCodeSource().getLocation().getPath();
+        assertTrue(jar.endsWith("/flink-metrics-prometheus-" + EnvironmentInformation.getVersion() + ".jar"),
+                "the reporter of the image's Flink version: " + jar);
+        // The Flink distribution ships it in plugins/ (flink-dist's plugins.xml), loaded without
+        // ENABLE_BUILT_IN_PLUGINS; the image build fails if it is not there.
+        List<String> runtime = runtimeStage();
+        assertTrue(runtime.contains("ARG FLINK_VERSION"), "FLINK_VERSION reaches the runtime stage");
+        assertTrue(runtime.stream().anyMatch(l -> l.startsWith("RUN test -f")
+                        && l.contains("\"/opt/flink/plugins/metrics-prometheus/flink-metrics-prometheus-${FLINK_VERSION}.jar\"")),
+                "the build checks the reporter is in plugins/");
     }
 
     // --- docker/compose.yaml ------------------------------------------------------------------
@@ -350,6 +369,19 @@ final class DeploymentFilesTest {
     }
 
     @Test
+    void flinkDeploymentReportsMetricsToPrometheusOnTheAnnotatedPort() throws IOException {
+        Map<String, String> configuration = flinkDeploymentConfiguration();
+        assertEquals("org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+                configuration.get("metrics.reporter.prom.factory.class"));
+        String port = configuration.get("metrics.reporter.prom.port");
+        assertTrue(port.matches("\\d+"), "one port per pod, as the annotation names one: " + port);
+        Map<String, Object> podTemplate = map(map(k8s("FlinkDeployment", "dino-stream").get("spec")).get("podTemplate"));
+        Map<String, Object> annotations = map(map(podTemplate.get("metadata")).get("annotations"));
+        assertEquals("true", annotations.get("prometheus.io/scrape"), "the JobManager's and TaskManagers' pods");
+        assertEquals(port, annotations.get("prometheus.io/port"));
+    }
+
+    @Test
     void everySecretReferenceNamesASecretKeyDefinedInK8s() throws IOException {
         Map<String, Set<String>> secrets = new HashMap<>();
         List<Map<String, Object>> references = new ArrayList<>();
@@ -394,13 +426,24 @@ final class DeploymentFilesTest {
     /**
      * Every key is a current option of Flink's configuration (not a deprecated name) and its value
      * parses as that option's type; s3.* keys belong to Flink's S3 plugins, which are not on this
-     * classpath. DJL runs offline, and is loaded parent-first only where the image puts it in lib/
-     * (a parent-first pattern for classes only the job jar has changes nothing).
+     * classpath, and metrics.reporter.NAME.* keys are a reporter's. DJL runs offline, and is loaded
+     * parent-first only where the image puts it in lib/ (a parent-first pattern for classes only
+     * the job jar has changes nothing).
      */
     private static void assertFlinkConfiguration(Map<String, String> properties) throws IOException {
         Configuration configuration = Configuration.fromMap(properties);
         for (String key : properties.keySet()) {
             if (key.startsWith("s3.")) {
+                continue;
+            }
+            Matcher reporter = Pattern.compile("metrics\\.reporter\\.[^.]+\\.(.+)").matcher(key);
+            if (reporter.matches()) {
+                // MetricOptions' per-reporter options, and the Prometheus reporter's own (PrometheusReporterFactory.ARG_PORT)
+                Set<String> reporterOptions = Set.of(MetricOptions.REPORTER_FACTORY_CLASS.key(),
+                        MetricOptions.REPORTER_INTERVAL.key(), MetricOptions.REPORTER_SCOPE_DELIMITER.key(),
+                        MetricOptions.REPORTER_EXCLUDED_VARIABLES.key(), MetricOptions.REPORTER_INCLUDES.key(),
+                        MetricOptions.REPORTER_EXCLUDES.key(), "port");
+                assertTrue(reporterOptions.contains(reporter.group(1)), "not a reporter option: " + key);
                 continue;
             }
             ConfigOption<?> option = flinkOptions.get(key);
