@@ -14,6 +14,7 @@ import java.lang.reflect.Modifier;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -31,6 +32,7 @@ import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.HighAvailabilityOptions;
 import org.apache.flink.configuration.MemorySize;
@@ -346,6 +348,15 @@ final class DeploymentFilesTest {
     }
 
     @Test
+    void operatorRefusesPeriodicSavepointsWithoutASavepointDirectory() throws IOException {
+        Map<String, Object> deployment = k8s("FlinkDeployment", "dino-stream");
+        map(map(deployment.get("spec")).get("job")).put("upgradeMode", "last-state");
+        map(map(deployment.get("spec")).get("flinkConfiguration")).remove(CheckpointingOptions.SAVEPOINT_DIRECTORY.key());
+        assertEquals(Optional.of("Periodic savepoints cannot be enabled when config key"
+                + "[execution.checkpointing.savepoint-dir] is not set"), OperatorValidation.validateDeployment(deployment));
+    }
+
+    @Test
     void operatorRefusesFieldsItsCrdDoesNotKnow() throws IOException {
         Map<String, Object> deployment = k8s("FlinkDeployment", "dino-stream");
         map(map(map(deployment.get("spec")).get("taskManager")).get("resource")).put("ephemeral-storage", "4Gi");
@@ -366,6 +377,17 @@ final class DeploymentFilesTest {
         }
         assertEquals(3, configuration.values().stream().filter(v -> v.startsWith("s3://")).distinct().count(),
                 "checkpoints, savepoints and HA metadata each in a directory of their own");
+    }
+
+    @Test
+    void flinkDeploymentTakesPeriodicSavepointsLessOftenThanCheckpoints() throws IOException {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
+        String interval = flinkDeploymentConfiguration().get(OperatorValidation.PERIODIC_SAVEPOINT_INTERVAL.key());
+        assertNotNull(interval, OperatorValidation.PERIODIC_SAVEPOINT_INTERVAL.key());
+        assertTrue(OperatorValidation.isDuration(interval), "the operator reads it as a duration: " + interval);
+        Duration every = ConfigurationUtils.convertValue(interval, Duration.class);
+        long checkpointMs = JobConfig.fromArgs(strings(map(spec.get("job")).get("args"))).getLong("flink.checkpoint-interval-ms");
+        assertTrue(every.toMillis() > checkpointMs, "savepoints every " + every + ", checkpoints every " + checkpointMs + " ms");
     }
 
     @Test
@@ -426,14 +448,18 @@ final class DeploymentFilesTest {
     /**
      * Every key is a current option of Flink's configuration (not a deprecated name) and its value
      * parses as that option's type; s3.* keys belong to Flink's S3 plugins, which are not on this
-     * classpath, and metrics.reporter.NAME.* keys are a reporter's. DJL runs offline, and is loaded
-     * parent-first only where the image puts it in lib/ (a parent-first pattern for classes only
-     * the job jar has changes nothing).
+     * classpath; kubernetes.operator.* keys are the operator's, and metrics.reporter.NAME.* keys
+     * are a reporter's. DJL runs offline, and is loaded parent-first only where the image puts it
+     * in lib/ (a parent-first pattern for classes only the job jar has changes nothing).
      */
     private static void assertFlinkConfiguration(Map<String, String> properties) throws IOException {
         Configuration configuration = Configuration.fromMap(properties);
         for (String key : properties.keySet()) {
             if (key.startsWith("s3.")) {
+                continue;
+            }
+            if (key.startsWith("kubernetes.operator.")) {
+                assertEquals(OperatorValidation.PERIODIC_SAVEPOINT_INTERVAL.key(), key, "an operator option this test knows");
                 continue;
             }
             Matcher reporter = Pattern.compile("metrics\\.reporter\\.[^.]+\\.(.+)").matcher(key);

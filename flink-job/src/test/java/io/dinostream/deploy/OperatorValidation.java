@@ -301,6 +301,20 @@ final class OperatorValidation {
         }
     }
 
+    /**
+     * SnapshotUtils#interpretAsInterval (same release): the operator reads the periodic savepoint
+     * interval as a Duration or else a Quartz cron expression, and one that is neither only logs a
+     * warning, so no savepoint is ever taken.
+     */
+    static boolean isDuration(String expression) {
+        try {
+            ConfigurationUtils.convertValue(expression, java.time.Duration.class);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     @SafeVarargs
     private static Optional<String> firstPresent(Optional<String>... checks) {
         for (Optional<String> check : checks) {
