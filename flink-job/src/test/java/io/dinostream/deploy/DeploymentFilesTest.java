@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dinostream.DinoStreamJob;
 import io.dinostream.config.JobConfig;
 import java.io.IOException;
+import java.io.StringReader;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.net.URI;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.jar.JarEntry;
@@ -45,8 +47,19 @@ import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.AppInfoParser;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.appender.ConsoleAppender;
+import org.apache.logging.log4j.core.appender.RollingFileAppender;
+import org.apache.logging.log4j.core.appender.rolling.CompositeTriggeringPolicy;
+import org.apache.logging.log4j.core.appender.rolling.DefaultRolloverStrategy;
+import org.apache.logging.log4j.core.appender.rolling.SizeBasedTriggeringPolicy;
+import org.apache.logging.log4j.core.config.ConfigurationSource;
+import org.apache.logging.log4j.core.config.properties.PropertiesConfiguration;
+import org.apache.logging.log4j.core.config.properties.PropertiesConfigurationBuilder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -404,6 +417,22 @@ final class DeploymentFilesTest {
     }
 
     @Test
+    void flinkDeploymentLogsToTheConsoleAndToABoundedFileTheDashboardShows(@TempDir Path logs) throws IOException {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
+        PropertiesConfiguration log4j = log4jConfiguration(spec, logs);
+        try {
+            Map<String, Appender> appenders = log4j.getRootLogger().getAppenders();
+            assertTrue(appenders.values().stream().anyMatch(a -> a instanceof ConsoleAppender), "kubectl logs: " + appenders);
+            assertTrue(appenders.values().stream().anyMatch(a -> a instanceof RollingFileAppender),
+                    "the dashboard's log view reads log.file: " + appenders);
+            assertEquals(Level.INFO, log4j.getRootLogger().getLevel());
+            assertTrue(rolledLogBytes(log4j) <= 512L << 20, "logs on disk: " + rolledLogBytes(log4j));
+        } finally {
+            log4j.stop();
+        }
+    }
+
+    @Test
     void everySecretReferenceNamesASecretKeyDefinedInK8s() throws IOException {
         Map<String, Set<String>> secrets = new HashMap<>();
         List<Map<String, Object>> references = new ArrayList<>();
@@ -530,6 +559,36 @@ final class DeploymentFilesTest {
 
     private static Map<String, String> flinkDeploymentConfiguration() throws IOException {
         return OperatorValidation.flinkConfiguration(map(k8s("FlinkDeployment", "dino-stream").get("spec")));
+    }
+
+    /**
+     * The FlinkDeployment's log4j-console.properties as Log4j reads it, with log.file (which Flink
+     * sets for each process) in the given directory. Stop it after use.
+     */
+    private static PropertiesConfiguration log4jConfiguration(Map<String, Object> spec, Path logDir) throws IOException {
+        String text = map(spec.get("logConfiguration")).get("log4j-console.properties").toString();
+        Properties properties = new Properties();
+        properties.load(new StringReader(text.replace("${sys:log.file}", logDir.resolve("flink.log").toString())));
+        PropertiesConfiguration configuration = new PropertiesConfigurationBuilder()
+                .setConfigurationSource(ConfigurationSource.NULL_SOURCE).setRootProperties(properties).build();
+        configuration.initialize();
+        return configuration;
+    }
+
+    /** The most bytes the rolling file appenders keep: each file's size limit times the files kept. */
+    private static long rolledLogBytes(PropertiesConfiguration log4j) {
+        long bytes = 0;
+        for (Appender appender : log4j.getAppenders().values()) {
+            if (appender instanceof RollingFileAppender rolling) {
+                long fileSize = Stream.of(((CompositeTriggeringPolicy) rolling.getTriggeringPolicy()).getTriggeringPolicies())
+                        .filter(SizeBasedTriggeringPolicy.class::isInstance)
+                        .mapToLong(policy -> ((SizeBasedTriggeringPolicy) policy).getMaxFileSize()).findFirst()
+                        .orElseThrow(() -> new AssertionError(rolling.getName() + " rolls by size"));
+                int kept = ((DefaultRolloverStrategy) rolling.getManager().getRolloverStrategy()).getMaxIndex();
+                bytes += fileSize * (kept + 1);
+            }
+        }
+        return bytes;
     }
 
     private static Map<String, Object> compose() throws IOException {
