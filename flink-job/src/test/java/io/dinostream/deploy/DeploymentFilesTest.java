@@ -13,6 +13,7 @@ import java.io.StringReader;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.net.URI;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -433,6 +434,34 @@ final class DeploymentFilesTest {
     }
 
     @Test
+    void taskManagerUnpacksLibtorchOntoASizedVolumeWithinItsEphemeralStorage(@TempDir Path logs) throws IOException {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
+        Map<String, Object> taskManager = map(spec.get("taskManager"));
+        Map<String, Object> podSpec = map(map(taskManager.get("podTemplate")).get("spec"));
+        Map<String, Object> main = maps(podSpec.get("containers")).get(0);
+        assertEquals("flink-main-container", main.get("name"), "first, as in the top-level pod template");
+
+        String djlCache = single(runtimeStage(), Pattern.compile("^ENV DJL_CACHE_DIR=(\\S+)$"));
+        Map<String, Object> mount = maps(main.get("volumeMounts")).stream()
+                .filter(m -> m.get("mountPath").equals(djlCache)).findFirst()
+                .orElseThrow(() -> new AssertionError("a volume at the image's DJL_CACHE_DIR " + djlCache));
+        Map<String, Object> volume = maps(podSpec.get("volumes")).stream()
+                .filter(v -> v.get("name").equals(mount.get("name"))).findFirst().orElseThrow();
+        long cacheLimit = quantity(map(volume.get("emptyDir")).get("sizeLimit"));
+        long libtorch = libtorchUnpackedBytes();
+        assertTrue(libtorch > 100L << 20 && cacheLimit >= 2 * libtorch,
+                "the DJL cache (" + cacheLimit + " bytes) holds libtorch (" + libtorch + " bytes) with room to unpack");
+
+        long ephemeral = quantity(map(taskManager.get("resource")).get("ephemeralStorage"));
+        PropertiesConfiguration log4j = log4jConfiguration(spec, logs);
+        long logBytes = rolledLogBytes(log4j);
+        log4j.stop();
+        long flinkTemporaryFiles = 1L << 30;
+        assertTrue(ephemeral >= cacheLimit + logBytes + flinkTemporaryFiles, "ephemeral storage " + ephemeral
+                + " holds the DJL cache " + cacheLimit + ", the logs " + logBytes + " and 1 GiB of Flink's own");
+    }
+
+    @Test
     void everySecretReferenceNamesASecretKeyDefinedInK8s() throws IOException {
         Map<String, Set<String>> secrets = new HashMap<>();
         List<Map<String, Object>> references = new ArrayList<>();
@@ -589,6 +618,29 @@ final class DeploymentFilesTest {
             }
         }
         return bytes;
+    }
+
+    /** The bytes of a Kubernetes quantity. */
+    private static long quantity(Object quantity) {
+        return OperatorValidation.quantityBytes(String.valueOf(quantity))
+                .orElseThrow(() -> new AssertionError("not a quantity: " + quantity)).longValue();
+    }
+
+    /** What DJL unpacks: the pytorch-native jar the job jar carries, whole (libtorch and its libraries). */
+    private static long libtorchUnpackedBytes() throws IOException {
+        long largest = 0;
+        for (URL properties : Collections.list(DeploymentFilesTest.class.getClassLoader()
+                .getResources("native/lib/pytorch.properties"))) {
+            String jar = properties.getPath().substring("file:".length(), properties.getPath().indexOf("!/"));
+            long bytes = 0;
+            try (JarFile file = new JarFile(jar)) {
+                for (JarEntry entry : Collections.list(file.entries())) {
+                    bytes += Math.max(0, entry.getSize());
+                }
+            }
+            largest = Math.max(largest, bytes);
+        }
+        return largest;
     }
 
     private static Map<String, Object> compose() throws IOException {
