@@ -235,6 +235,61 @@ final class DeploymentFilesTest {
         }
     }
 
+    @Test
+    void composeKafkaKeepsItsLogOnItsVolume() throws IOException {
+        Map<String, Object> kafka = composeService("kafka");
+        String dataMount = strings(kafka.get("volumes")).stream().filter(m -> m.startsWith("kafka-data:"))
+                .findFirst().orElseThrow(() -> new AssertionError("kafka mounts kafka-data"));
+        // Unset, the apache/kafka image keeps its log in /tmp/kraft-combined-logs, lost with the container.
+        assertEquals(dataMount.split(":")[1], map(kafka.get("environment")).get("KAFKA_LOG_DIRS"));
+    }
+
+    @Test
+    void composeStartsEachServiceOnceWhatItNeedsIsHealthyOrDone() throws IOException {
+        Map<String, Object> services = map(compose().get("services"));
+        for (String name : List.of("kafka", "minio", "jobmanager")) {
+            assertNotNull(map(services.get(name)).get("healthcheck"), name + " has a healthcheck");
+        }
+        services.forEach((name, value) -> {
+            Object dependsOn = map(value).get("depends_on");
+            if (dependsOn == null) {
+                return;
+            }
+            assertTrue(dependsOn instanceof Map, name + " waits for a condition, not only for a start: " + dependsOn);
+            map(dependsOn).forEach((needed, condition) -> {
+                Map<String, Object> neededService = map(services.get(needed));
+                String expected = neededService.containsKey("healthcheck") ? "service_healthy"
+                        : "service_completed_successfully";
+                assertEquals(expected, map(condition).get("condition"), name + " waits for " + needed);
+            });
+        });
+        assertEquals("service_healthy", map(map(composeService("taskmanager").get("depends_on")).get("jobmanager"))
+                .get("condition"));
+
+        // The JobManager is healthy once its REST API answers, asked with a tool the image build checks for.
+        List<String> test = strings(map(composeService("jobmanager").get("healthcheck")).get("test"));
+        String port = strings(composeService("jobmanager").get("ports")).get(0).replaceAll(".*:", "");
+        assertEquals("CMD", test.get(0));
+        assertEquals("http://localhost:" + port + "/overview", test.get(test.size() - 1));
+        assertTrue(runtimeStage().stream().anyMatch(l -> l.startsWith("RUN ") && l.contains("command -v " + test.get(1))),
+                "docker/Dockerfile checks the image has " + test.get(1));
+    }
+
+    @Test
+    void composeRestartsWhatResumesByItselfAndNotTheJobManager() throws IOException {
+        Map<String, Object> services = map(compose().get("services"));
+        services.forEach((name, value) -> assertNotNull(map(value).get("restart"), name + " declares a restart policy"));
+        for (String oneShot : List.of("kafka-init", "minio-init")) {
+            assertEquals("no", composeService(oneShot).get("restart"), oneShot + " runs once");
+        }
+        for (String resumes : List.of("kafka", "minio", "taskmanager")) {
+            assertEquals("unless-stopped", composeService(resumes).get("restart"), resumes + " comes back by itself");
+        }
+        // Without HA a restarted JobManager would start the job over from an empty model.
+        assertFalse(flinkProperties(map(composeService("jobmanager").get("environment"))).containsKey("high-availability.type"));
+        assertEquals("no", composeService("jobmanager").get("restart"));
+    }
+
     // --- k8s/ ---------------------------------------------------------------------------------
 
     @Test
