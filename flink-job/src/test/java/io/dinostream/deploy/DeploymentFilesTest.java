@@ -40,6 +40,7 @@ import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.HighAvailabilityOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.metrics.reporter.MetricReporterFactory;
@@ -514,6 +515,18 @@ final class DeploymentFilesTest {
         long flinkTemporaryFiles = 1L << 30;
         assertTrue(ephemeral >= cacheLimit + logBytes + flinkTemporaryFiles, "ephemeral storage " + ephemeral
                 + " holds the DJL cache " + cacheLimit + ", the logs " + logBytes + " and 1 GiB of Flink's own");
+    }
+
+    @Test
+    void readmeShowsHowToReachTheFlinkDeploymentsDashboardWhichStaysInternal() throws IOException {
+        Map<String, String> configuration = flinkDeploymentConfiguration();
+        assertEquals("ClusterIP", configuration.getOrDefault("kubernetes.rest-service.exposed.type", "ClusterIP"),
+                "the REST API has no login: not on a node port or load balancer");
+        String port = configuration.getOrDefault(RestOptions.PORT.key(), RestOptions.PORT.defaultValue().toString());
+        String forward = "kubectl port-forward svc/dino-stream-rest " + port;
+        String readme = Files.readString(root.resolve("README.md"));
+        assertTrue(readme.contains(forward), "README shows: " + forward);
+        assertTrue(Files.readString(root.resolve("k8s/dino-stream.yaml")).contains(forward), "k8s/dino-stream.yaml shows: " + forward);
     }
 
     @Test
