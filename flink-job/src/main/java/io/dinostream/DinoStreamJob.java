@@ -2,19 +2,19 @@ package io.dinostream;
 
 import io.dinostream.augment.MultiCrop;
 import io.dinostream.config.Flags;
-import io.dinostream.config.JobConfig;
 import io.dinostream.ingest.DeadLetterRecords;
 import io.dinostream.ingest.DecodeImage;
-import io.dinostream.ingest.DecodeLimits;
-import io.dinostream.ingest.FieldLimits;
+import io.dinostream.ingest.IngestSettings;
+import io.dinostream.ingest.KafkaSettings;
 import io.dinostream.ingest.RawRecordDeserializer;
 import io.dinostream.monitor.HoldOutProbes;
+import io.dinostream.monitor.MonitorSettings;
 import io.dinostream.monitor.ProbeMonitor;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.publish.PublishCheckpoints;
-import io.dinostream.publish.S3Settings;
-import io.dinostream.train.StreamingTrainer;
+import io.dinostream.publish.PublishSettings;
 import io.dinostream.train.TrainDino;
+import io.dinostream.train.TrainerSettings;
 import io.dinostream.types.CropSet;
 import io.dinostream.types.DecodedImage;
 import io.dinostream.types.ModelSnapshot;
@@ -42,7 +42,6 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.io.IOException;
 import java.net.URI;
@@ -104,10 +103,10 @@ public final class DinoStreamJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         if (env instanceof LocalStreamEnvironment) {
             // Not submitted to a cluster: Flink starts in this process, and its endpoints are ours to bind.
-            env = StreamExecutionEnvironment.createLocalEnvironment(localRun(config, webBind));
+            env = StreamExecutionEnvironment.createLocalEnvironment(localRun(config.flink(), webBind));
             warnIfReachable(webBind);
         }
-        configure(env, config);
+        configure(env, config.flink());
         build(env, config, kafkaEnds(config));
         env.execute("DINO Stream");
     }
@@ -118,14 +117,14 @@ public final class DinoStreamJob {
      * cancelled, and the checkpoint to resume from ({@code --flink.resume-from}). A cluster's own
      * configuration decides these when the jar is submitted there.
      */
-    static Configuration localRun(JobConfig config, String webBind) throws IOException {
+    static Configuration localRun(FlinkSettings settings, String webBind) throws IOException {
         Configuration flink = localClusterOptions(webBind);
-        flink.set(RestOptions.PORT, config.getInt("flink.rest-port"));
+        flink.set(RestOptions.PORT, settings.restPort());
         flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-        String resume = config.get("flink.resume-from").trim();
-        if (resume.equals("newest")) {
-            String dir = config.get("flink.checkpoint-dir");
+        String resume = settings.resumeFrom();
+        if (resume.equals(FlinkSettings.NEWEST)) {
+            String dir = settings.checkpointDir();
             if (dir.isBlank()) {
                 throw new IllegalArgumentException("--flink.resume-from newest needs --flink.checkpoint-dir");
             }
@@ -209,10 +208,9 @@ public final class DinoStreamJob {
      * moments, megabytes) does not fit Flink's in-memory checkpoint storage, so checkpointing needs
      * a directory: {@code --flink.checkpoint-dir} or the cluster's own.
      */
-    public static void configure(StreamExecutionEnvironment env, JobConfig config) {
-        long interval = config.getLong("flink.checkpoint-interval-ms");
-        if (interval > 0) {
-            String dir = config.get("flink.checkpoint-dir");
+    public static void configure(StreamExecutionEnvironment env, FlinkSettings settings) {
+        if (settings.checkpointing()) {
+            String dir = settings.checkpointDir();
             if (!dir.isBlank()) {
                 Configuration storage = new Configuration();
                 storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
@@ -223,53 +221,51 @@ public final class DinoStreamJob {
                         + " file:///var/lib/dino-stream/checkpoints) or execution.checkpointing.dir in the Flink"
                         + " configuration, or turn checkpoints off with --flink.checkpoint-interval-ms 0");
             }
-            env.enableCheckpointing(interval);
+            env.enableCheckpointing(settings.checkpointIntervalMillis());
         }
-        env.setParallelism(config.getInt("flink.parallelism"));
+        env.setParallelism(settings.parallelism());
     }
 
-    /** Adds the job's graph to env. */
+    /** Adds the job's graph to env: each stage from its settings in config. */
     public static void build(StreamExecutionEnvironment env, JobConfig config, Ends ends) {
-        DecodeLimits limits = new DecodeLimits(config.getInt("ingest.max-bytes"), config.getInt("ingest.max-side"),
-                config.getInt("ingest.min-side"));
+        IngestSettings ingest = config.ingest();
         SingleOutputStreamOperator<DecodedImage> decoded = env
                 .fromSource(ends.events(), WatermarkStrategy.noWatermarks(), "Kafka images")
                 .uid("kafka-images")
-                .process(new DecodeImage(limits, fieldLimits(config), config.getInt("ingest.dead-letter-max-bytes")), StreamTypes.DECODED_IMAGE)
+                .process(new DecodeImage(ingest.decodeLimits(), ingest.fieldLimits(), ingest.deadLetterMaxBytes()),
+                        StreamTypes.DECODED_IMAGE)
                 .name("DecodeImage")
                 .uid("decode-image");
         decoded.getSideOutput(DecodeImage.DEAD_LETTERS).sinkTo(ends.deadLetters()).name("DeadLetters").uid("dead-letters");
 
         // The monitor's probes: labelled images held out of training (none unless --monitor.probe stream).
-        String probe = config.get("monitor.probe");
+        MonitorSettings monitor = config.monitor();
         SingleOutputStreamOperator<DecodedImage> training = decoded
-                .process(new HoldOutProbes(probe.equals(ProbeMonitor.FROM_STREAM)
-                        ? config.getDouble("monitor.holdout-percent") : 0), StreamTypes.DECODED_IMAGE)
+                .process(new HoldOutProbes(monitor.heldOutPercent()), StreamTypes.DECODED_IMAGE)
                 .name("HoldOutProbes")
                 .uid("hold-out-probes");
 
-        int cropParallelism = config.getInt("crops.parallelism");
+        TrainerSettings trainer = config.trainer();
         SingleOutputStreamOperator<CropSet> crops = training
-                .map(new MultiCrop(config.cropPolicy(), config.getLong("train.seed")), StreamTypes.CROP_SET)
+                .map(new MultiCrop(config.crops().policy(), trainer.seed()), StreamTypes.CROP_SET)
                 .name("MultiCrop")
                 .uid("multi-crop")
-                .setParallelism(cropParallelism);
+                .setParallelism(config.crops().parallelism());
 
-        StreamingTrainer.Policy policy = new StreamingTrainer.Policy(config.batchSize(),
-                config.getLong("publish.every-steps"), config.getLong("publish.every-seconds"),
-                config.getLong("train.max-steps"));
+        PublishSettings publish = config.publish();
         SingleOutputStreamOperator<TrainingReport> reports = crops
-                .transform("TrainDino", StreamTypes.TRAINING_REPORT, new TrainDino(config.trainerConfig(), policy, config.watchdogLimits()))
+                .transform("TrainDino", StreamTypes.TRAINING_REPORT, new TrainDino(config.trainerConfig(),
+                        trainer.policy(publish.everySteps(), publish.everySeconds()), trainer.watchdog()))
                 .uid("train-dino")
                 .setParallelism(1)
                 .setMaxParallelism(1);
         reports.sinkTo(ends.reports()).name("TrainingReports").uid("training-reports").setParallelism(1);
         DataStream<ModelSnapshot> snapshots = reports.getSideOutput(TrainDino.SNAPSHOTS);
-        if (!probe.equals("off")) {
+        if (monitor.enabled()) {
             snapshots = snapshots
                     .connect(training.getSideOutput(HoldOutProbes.PROBES))
-                    .transform("ProbeMonitor", StreamTypes.MODEL_SNAPSHOT, new ProbeMonitor(probe,
-                            config.getInt("monitor.probe-size"), config.modelSpec(), config.getInt("crops.global-size")))
+                    .transform("ProbeMonitor", StreamTypes.MODEL_SNAPSHOT, new ProbeMonitor(monitor.probe(),
+                            monitor.probeSize(), config.model().spec(), config.crops().policy().globalSize()))
                     .uid("probe-monitor")
                     .setParallelism(1)
                     .setMaxParallelism(1);
@@ -282,55 +278,36 @@ public final class DinoStreamJob {
                 .disableChaining();
     }
 
-    /** Bounds on the events' text fields, from the ingest.max-*-bytes and ingest.max-attributes options. */
-    static FieldLimits fieldLimits(JobConfig config) {
-        return new FieldLimits(config.getInt(FieldLimits.MAX_ID_BYTES_KEY), config.getInt(FieldLimits.MAX_SOURCE_BYTES_KEY),
-                config.getInt(FieldLimits.MAX_LABEL_BYTES_KEY), config.getInt(FieldLimits.MAX_ATTRIBUTES_KEY),
-                config.getInt(FieldLimits.MAX_ATTRIBUTE_KEY_BYTES_KEY),
-                config.getInt(FieldLimits.MAX_ATTRIBUTE_VALUE_BYTES_KEY));
-    }
-
     /** The production ends: Kafka in, dead letters to Kafka, checkpoints to the object store. */
     public static Ends kafkaEnds(JobConfig config) {
-        String servers = config.get("kafka.bootstrap-servers");
-        if (servers.isBlank()) {
-            throw new IllegalArgumentException("--kafka.bootstrap-servers is required, e.g. --kafka.bootstrap-servers kafka:9092");
-        }
+        KafkaSettings kafka = config.kafka();
+        String servers = kafka.requireBootstrapServers();
         KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(servers)
-                .setTopics(config.topics())
-                .setGroupId(config.get("kafka.group-id"))
-                .setStartingOffsets(switch (config.get("kafka.starting-offsets")) {
-                    case "latest" -> OffsetsInitializer.latest();
-                    case "committed" -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-                    default -> OffsetsInitializer.earliest();
-                })
+                .setTopics(kafka.topics())
+                .setGroupId(kafka.groupId())
+                .setStartingOffsets(kafka.startingOffsets().initializer())
                 .setDeserializer(new RawRecordDeserializer());
-        if (config.getBoolean("kafka.bounded")) {
+        if (kafka.bounded()) {
             source.setBounded(OffsetsInitializer.latest());
         }
-        config.kafkaProperties().forEach(source::setProperty);
+        kafka.clientProperties().forEach(source::setProperty);
         KafkaSink<DeadLetter> deadLetters = KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(servers)
-                .setRecordSerializer(new DeadLetterRecords(config.get("kafka.dead-letter-topic")))
+                .setRecordSerializer(new DeadLetterRecords(kafka.deadLetterTopic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setKafkaProducerConfig(producerProperties(config))
+                .setKafkaProducerConfig(kafka.producerProperties())
                 .build();
         // Reports are logged and exposed as metrics by TrainDino; nothing else consumes them yet.
-        return new Ends(source.build(), deadLetters, checkpointSink(config), new DiscardingSink<>());
+        return new Ends(source.build(), deadLetters, checkpointSink(config.publish(), config.describe()),
+                new DiscardingSink<>());
     }
 
-    /** The publisher for the configured store. */
-    public static PublishCheckpoints checkpointSink(JobConfig config) {
-        S3Settings s3 = new S3Settings(config.get("s3.endpoint"), config.get("s3.region"),
-                config.get("s3.access-key"), config.get("s3.secret-key"), "", "", true,
-                config.getLong("s3.request-timeout-ms"));
-        return new PublishCheckpoints(config.get("publish.uri"), s3, config.describe(), config.getInt("publish.retries"));
-    }
-
-    private static java.util.Properties producerProperties(JobConfig config) {
-        java.util.Properties p = new java.util.Properties();
-        p.putAll(config.kafkaProperties());
-        return p;
+    /**
+     * The publisher for the configured store; every manifest records manifestConfig (the job's
+     * options, secrets masked).
+     */
+    public static PublishCheckpoints checkpointSink(PublishSettings publish, Map<String, String> manifestConfig) {
+        return new PublishCheckpoints(publish.uri(), publish.s3(), manifestConfig, publish.retries());
     }
 }

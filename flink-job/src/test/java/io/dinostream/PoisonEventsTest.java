@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.dinostream.config.JobConfig;
 import io.dinostream.datasets.SyntheticSource;
 import io.dinostream.ingest.DecoderFixtures;
 import io.dinostream.local.EmbeddedKafka;
@@ -166,7 +165,7 @@ class PoisonEventsTest {
         Configuration noRestarts = new Configuration();
         noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, noRestarts);
-        DinoStreamJob.configure(env, config);
+        DinoStreamJob.configure(env, config.flink());
         DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
 
         JobClient job = env.executeAsync("PoisonEventsTest");

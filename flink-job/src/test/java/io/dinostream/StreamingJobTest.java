@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
-import io.dinostream.config.JobConfig;
 import io.dinostream.datasets.SyntheticSource;
 import io.dinostream.features.KnnClassifier;
 import io.dinostream.ingest.DecoderFixtures;
@@ -258,7 +257,7 @@ class StreamingJobTest {
         flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
         flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
         StreamExecutionEnvironment env2 = StreamExecutionEnvironment.createLocalEnvironment(1, flink);
-        DinoStreamJob.configure(env2, failing);
+        DinoStreamJob.configure(env2, failing.flink());
         DinoStreamJob.Ends ends = DinoStreamJob.kafkaEnds(failing);
         DinoStreamJob.build(env2, failing, new DinoStreamJob.Ends(ends.events(), ends.deadLetters(),
                 new FailOnceAtStep8(ends.checkpoints()), new CollectReports()));
@@ -307,14 +306,15 @@ class StreamingJobTest {
     void checkpointingWithoutDurableStorageIsRefusedWithAClearMessage() {
         JobConfig config = config("no-storage").with(Map.of("flink.checkpoint-interval-ms", "1000"));
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> DinoStreamJob.configure(StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration()), config));
+                () -> DinoStreamJob.configure(StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration()),
+                        config.flink()));
         assertTrue(e.getMessage().contains("--flink.checkpoint-dir"), e.getMessage());
     }
 
     /** Runs the production graph for config on a local MiniCluster until the bounded topic is done. */
     static void runToEnd(JobConfig config, String name) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
-        DinoStreamJob.configure(env, config);
+        DinoStreamJob.configure(env, config.flink());
         DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
         env.execute(name);
     }
@@ -353,7 +353,7 @@ class StreamingJobTest {
     static void assertTensorsMatchTheModel(JobConfig config, Map<String, Safetensors.Tensor> tensors, String what) {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> expected =
-                    config.modelSpec().build(new ParameterFactory(manager, DataType.FLOAT32, 0)).stateDict();
+                    config.model().spec().build(new ParameterFactory(manager, DataType.FLOAT32, 0)).stateDict();
             assertEquals(List.copyOf(expected.keySet()), List.copyOf(tensors.keySet()), what + " tensor names");
             expected.forEach((name, array) -> {
                 assertTrue(Arrays.equals(array.getShape().getShape(), tensors.get(name).shape()), what + " " + name);

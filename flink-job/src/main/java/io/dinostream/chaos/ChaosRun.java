@@ -1,6 +1,6 @@
 package io.dinostream.chaos;
 
-import io.dinostream.config.JobConfig;
+import io.dinostream.JobConfig;
 import io.dinostream.datasets.DatasetProducer;
 import io.dinostream.local.EmbeddedKafka;
 import io.dinostream.local.EmbeddedS3;
@@ -119,7 +119,7 @@ public final class ChaosRun {
             kafka.createTopic(DEAD, 1);
             Map<String, String> flags = jobFlags(kafka, s3, work);
             JobConfig config = JobConfig.fromFlags(flags); // refuses bad options before anything starts
-            double holdOut = config.get("monitor.probe").equals("stream") ? config.getDouble("monitor.holdout-percent") : 0;
+            double holdOut = config.monitor().heldOutPercent();
             List<String> args = new ArrayList<>();
             flags.forEach((k, v) -> args.addAll(List.of("--" + k, v)));
 
@@ -131,7 +131,7 @@ public final class ChaosRun {
 
             Properties producerProps = producerProperties(kafka);
             DatasetProducer images = new DatasetProducer("synthetic", TOPIC, options.rate(), true, 0,
-                    config.getLong("train.seed"));
+                    config.trainer().seed());
             producer = new Thread(() -> images.run(producerProps, stopProducing, new AtomicLong()), "chaos-producer");
             producer.setDaemon(true);
             producer.start();

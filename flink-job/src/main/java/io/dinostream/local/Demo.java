@@ -3,8 +3,11 @@ package io.dinostream.local;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.dinostream.DinoStreamJob;
-import io.dinostream.config.Flags;
-import io.dinostream.config.JobConfig;
+import io.dinostream.JobConfig;
+import io.dinostream.config.Option;
+import io.dinostream.config.OptionSet;
+import io.dinostream.config.OptionValues;
+import io.dinostream.config.PassThrough;
 import io.dinostream.datasets.DatasetProducer;
 import io.dinostream.monitor.ProbeScorer;
 import io.dinostream.publish.CheckpointPublisher;
@@ -48,56 +51,59 @@ public final class Demo {
 
     private Demo() {}
 
-    static final String USAGE = """
-            demo: Kafka, object storage, a dataset producer and the DINO Stream job in one process.
+    static final Option<Long> MAX_STEPS = Option.wholeNumber("max-steps", "0",
+            "train N steps, publish a final checkpoint and exit (0: run until Ctrl-C)").nonNegative();
+    static final Option<Double> MAX_MINUTES = Option.number("max-minutes", "0",
+            "after M minutes of wall time, drain: publish a final checkpoint and exit (0: no limit)").nonNegative();
+    static final Option<String> WORKDIR = Option.text("workdir", "dino-stream-work",
+            "where everything goes: s3/ (checkpoints), kafka/, flink-checkpoints/");
+    static final Option<String> DATASET = Option.text("dataset", "synthetic",
+            "synthetic | idx:PATH (MNIST-format files, e.g. Fashion-MNIST) | folder:PATH");
+    static final Option<Double> RATE = Option.number("rate", "100",
+            "images per second the producer sends, 0 for as fast as it can").nonNegative();
+    static final Option<Boolean> LOOP = Option.bool("loop", "false", "send a finite dataset again and again");
+    static final Option<Integer> WEB_PORT = Option.integer("web-port", "8081", "Flink dashboard port, 0 for any free one");
+    static final Option<String> WEB_BIND = Option.text("web-bind", DinoStreamJob.LOCAL_WEB_BIND,
+            "address the dashboard, REST API and BlobServer listen on; they have no login: anyone who reaches"
+                    + " them can cancel the job");
 
-            Demo options:
-              --max-steps N      train N steps, publish a final checkpoint and exit (default: run until Ctrl-C)
-              --max-minutes M    after M minutes of wall time, drain: publish a final checkpoint and exit (default: no limit)
-              --workdir DIR      where everything goes: s3/ (checkpoints), kafka/, flink-checkpoints/ (default: dino-stream-work)
-              --dataset SPEC     synthetic | idx:PATH (MNIST-format files, e.g. Fashion-MNIST) | folder:PATH (default: synthetic)
-              --rate N           images per second the producer sends, 0 for as fast as it can (default: 100)
-              --loop true        send a finite dataset again and again (default: false, once)
-              --web-port N       Flink dashboard port, 0 for any free one (default: 8081)
-              --web-bind ADDRESS address the dashboard, REST API and BlobServer listen on (default: 127.0.0.1;
-                                 they have no login: anyone who reaches them can cancel the job)
-            Any job option (see --help-job) can be added too, e.g. --model.width 32.""";
+    /** The demo's own options; every other name is a job option (checked by the job's options). */
+    static final OptionSet OPTIONS = OptionSet.of(
+                    "demo: Kafka, object storage, a dataset producer and the DINO Stream job in one process.",
+                    MAX_STEPS, MAX_MINUTES, WORKDIR, DATASET, RATE, LOOP, WEB_PORT, WEB_BIND)
+            .withHeading("Demo options:")
+            .passing(PassThrough.claiming(name -> true)
+                    .help("<job option>", "any job option (see --help-job), e.g. --model.width 32"));
 
     public static int run(List<String> args) throws Exception {
         if (args.contains("--help-job")) {
             System.out.println(JobConfig.help());
             return 0;
         }
-        if (Flags.wantsHelp(args)) {
-            System.out.println(USAGE);
+        OptionValues given = OPTIONS.parseArgs(args);
+        if (given == null) {
+            System.out.println(OPTIONS.help());
             return 0;
         }
-        Map<String, String> demo = new LinkedHashMap<>(Map.of(
-                "max-steps", "0", "max-minutes", "0", "workdir", "dino-stream-work", "dataset", "synthetic", "rate", "100",
-                "web-port", "8081", "loop", "false", "web-bind", DinoStreamJob.LOCAL_WEB_BIND));
-        Map<String, String> jobFlags = Flags.parse(args);
-        for (String name : demo.keySet()) {
-            if (jobFlags.containsKey(name)) {
-                demo.put(name, jobFlags.remove(name));
-            }
-        }
-        long maxSteps = parseLong("max-steps", demo.get("max-steps"));
-        double maxMinutes = Double.parseDouble(demo.get("max-minutes"));
-        double rate = Double.parseDouble(demo.get("rate"));
-        int webPort = (int) parseLong("web-port", demo.get("web-port"));
+        Map<String, String> jobFlags = given.passedThrough();
+        long maxSteps = given.get(MAX_STEPS);
+        double maxMinutes = given.get(MAX_MINUTES);
+        double rate = given.get(RATE);
+        int webPort = given.get(WEB_PORT);
         if (webPort == 0) { // any free port, but one we can print
             try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 webPort = probe.getLocalPort();
             }
         }
-        String webBind = demo.get("web-bind");
+        String webBind = given.get(WEB_BIND);
         Configuration flink = flinkConfiguration(webBind, webPort); // checks --web-bind before anything starts
-        Path workdir = Path.of(demo.get("workdir")).toAbsolutePath().normalize();
+        Path workdir = Path.of(given.get(WORKDIR)).toAbsolutePath().normalize();
         Files.createDirectories(workdir);
 
         long started = System.nanoTime();
         // The broker takes records as large as the job accepts images (--ingest.max-bytes).
-        int maxMessageBytes = EmbeddedKafka.messageLimitFor(JobConfig.fromFlags(jobFlags).getLong("ingest.max-bytes"));
+        int maxMessageBytes = EmbeddedKafka.messageLimitFor(
+                JobConfig.fromFlags(jobFlags).ingest().decodeLimits().maxBytes());
         try (EmbeddedKafka kafka = EmbeddedKafka.start(workdir.resolve("kafka"), 0, maxMessageBytes);
                 EmbeddedS3 s3 = EmbeddedS3.start(workdir)) {
             // the demo's endpoints and cadence, under any job flag the user gave
@@ -112,16 +118,15 @@ public final class Demo {
             flags.put("flink.checkpoint-interval-ms", "10000");
             flags.putAll(jobFlags);
             JobConfig config = JobConfig.fromFlags(flags);
-            for (String topic : config.topics()) {
+            for (String topic : config.kafka().topics()) {
                 kafka.createTopic(topic, 1);
             }
-            kafka.createTopic(config.get("kafka.dead-letter-topic"), 1);
+            kafka.createTopic(config.kafka().deadLetterTopic(), 1);
 
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong produced = new AtomicLong();
-            boolean loop = Boolean.parseBoolean(demo.get("loop"));
-            DatasetProducer dataset = new DatasetProducer(demo.get("dataset"), config.topics().get(0), rate, loop, 0,
-                    config.getLong("train.seed"));
+            DatasetProducer dataset = new DatasetProducer(given.get(DATASET), config.kafka().topics().get(0), rate,
+                    given.get(LOOP), 0, config.trainer().seed());
             Properties producerProperties = new Properties();
             producerProperties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             producerProperties.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxMessageBytes);
@@ -147,7 +152,7 @@ public final class Demo {
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             DinoStreamJob.warnIfReachable(webBind);
-            DinoStreamJob.configure(env, config);
+            DinoStreamJob.configure(env, config.flink());
             DinoStreamJob.build(env, config, DinoStreamJob.kafkaEnds(config));
             JobClient job = env.executeAsync("DINO Stream demo");
             long jobStarted = System.nanoTime();
@@ -177,7 +182,7 @@ public final class Demo {
                     }
                     if (maxMinutes > 0 && System.nanoTime() - jobStarted >= maxMinutes * 60e9) {
                         System.out.printf("reached --max-minutes %s; draining: the trainer publishes a final checkpoint%n",
-                                demo.get("max-minutes"));
+                                given.text(MAX_MINUTES));
                         drain(job, workdir);
                         System.out.printf("final checkpoint step %d published (%.0f s after start)%n", latestStep(store),
                                 (System.nanoTime() - started) / 1e9);
@@ -253,14 +258,6 @@ public final class Demo {
             return json.get("step").getAsLong();
         } catch (IOException | RuntimeException e) {
             return -1;
-        }
-    }
-
-    private static long parseLong(String name, String value) {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " must be a whole number, got '" + value + "'");
         }
     }
 }

@@ -10,7 +10,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import io.dinostream.config.JobConfig;
+import io.dinostream.augment.CropSettings;
+import io.dinostream.model.ModelSettings;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.ParameterFactory;
 import io.dinostream.model.ResNet;
@@ -88,9 +89,9 @@ public final class CheckpointLoader {
         ModelSpec spec;
         int globalSize;
         try {
-            JobConfig config = JobConfig.of(modelSettings(manifest, where));
-            spec = config.modelSpec();
-            globalSize = config.getInt("crops.global-size");
+            Map<String, String> config = modelSettings(manifest, where);
+            spec = ModelSettings.fromStored(config).spec();
+            globalSize = CropSettings.fromStored(config).policy().globalSize();
         } catch (IllegalArgumentException e) {
             throw new CorruptCheckpointException(
                     "the config in " + where + MANIFEST + " does not describe a model: " + e.getMessage(), e);

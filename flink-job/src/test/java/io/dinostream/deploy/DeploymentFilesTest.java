@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dinostream.DinoStreamJob;
-import io.dinostream.config.JobConfig;
+import io.dinostream.JobConfig;
 import java.io.IOException;
 import java.io.StringReader;
 import java.lang.reflect.Field;
@@ -154,7 +154,7 @@ final class DeploymentFilesTest {
         assertEquals(List.of("standalone-job", "--job-classname", DinoStreamJob.class.getName()),
                 command.subList(0, 3));
         JobConfig config = assertDoesNotThrow(() -> JobConfig.fromArgs(command.subList(3, command.size())));
-        assertTrue(config.get("flink.checkpoint-dir").startsWith("file://"));
+        assertTrue(config.flink().checkpointDir().startsWith("file://"));
         assertEquals("taskmanager", strings(composeService("taskmanager").get("command")).get(0));
     }
 
@@ -164,24 +164,24 @@ final class DeploymentFilesTest {
         JobConfig config = composeJobConfig();
 
         Map<String, Object> kafkaEnv = map(composeService("kafka").get("environment"));
-        String bootstrap = config.get("kafka.bootstrap-servers");
+        String bootstrap = config.kafka().bootstrapServers();
         assertTrue(services.containsKey(host(bootstrap)), "bootstrap host is a compose service: " + bootstrap);
         assertTrue(List.of(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS").toString().split(","))
                         .stream().anyMatch(l -> l.endsWith("://" + bootstrap)),
                 "Kafka advertises " + bootstrap);
         assertDoesNotThrow(() -> Uuid.fromString(kafkaEnv.get("CLUSTER_ID").toString()), "KRaft cluster id");
-        assertTrue(((Number) kafkaEnv.get("KAFKA_MESSAGE_MAX_BYTES")).longValue() >= config.getLong("ingest.max-bytes"),
+        assertTrue(((Number) kafkaEnv.get("KAFKA_MESSAGE_MAX_BYTES")).longValue() >= config.ingest().decodeLimits().maxBytes(),
                 "Kafka takes messages as large as the job accepts");
         Set<String> topics = matches(strings(composeService("kafka-init").get("command")).get(0),
                 Pattern.compile("--topic (\\S+)"));
         assertTrue(topics.containsAll(jobTopics(config)), "kafka-init creates " + jobTopics(config) + ": " + topics);
 
-        URI endpoint = URI.create(config.get("s3.endpoint"));
+        URI endpoint = URI.create(config.publish().s3().endpoint());
         assertTrue(services.containsKey(endpoint.getHost()), "S3 endpoint is a compose service: " + endpoint);
         assertTrue(strings(composeService("minio").get("ports")).contains(endpoint.getPort() + ":" + endpoint.getPort()));
         Set<String> buckets = matches(strings(composeService("minio-init").get("command")).get(0),
                 Pattern.compile("mc mb --ignore-existing \\w+/([a-z0-9.-]+)"));
-        assertEquals(Set.of(URI.create(config.get("publish.uri")).getHost()), buckets, "minio-init creates the bucket");
+        assertEquals(Set.of(URI.create(config.publish().uri()).getHost()), buckets, "minio-init creates the bucket");
     }
 
     @Test
@@ -229,7 +229,7 @@ final class DeploymentFilesTest {
         assertTrue(Files.isRegularFile(context.resolve(build.get("dockerfile").toString())));
         assertEquals(composeService("jobmanager").get("image"), composeService("taskmanager").get("image"));
 
-        String checkpoints = URI.create(composeJobConfig().get("flink.checkpoint-dir")).getPath();
+        String checkpoints = URI.create(composeJobConfig().flink().checkpointDir()).getPath();
         for (String manager : List.of("jobmanager", "taskmanager")) {
             assertTrue(strings(composeService(manager).get("volumes")).stream().anyMatch(m -> m.endsWith(":" + checkpoints)),
                     manager + " mounts the checkpoint volume at " + checkpoints);
@@ -367,16 +367,16 @@ final class DeploymentFilesTest {
 
         Map<String, Object> kafka = k8s("Kafka", "dino-kafka");
         Map<String, Object> listener = maps(map(map(kafka.get("spec")).get("kafka")).get("listeners")).get(0);
-        assertEquals("dino-kafka-kafka-bootstrap:" + listener.get("port"), config.get("kafka.bootstrap-servers"),
+        assertEquals("dino-kafka-kafka-bootstrap:" + listener.get("port"), config.kafka().bootstrapServers(),
                 "Strimzi's bootstrap service for the plain listener");
         assertEquals(false, listener.get("tls"));
         Object maxMessage = map(map(map(kafka.get("spec")).get("kafka")).get("config")).get("message.max.bytes");
-        assertTrue(((Number) maxMessage).longValue() >= config.getLong("ingest.max-bytes"));
+        assertTrue(((Number) maxMessage).longValue() >= config.ingest().decodeLimits().maxBytes());
         for (String topic : jobTopics(config)) {
             Map<String, Object> kafkaTopic = k8s("KafkaTopic", topic);
             assertEquals("dino-kafka", map(map(kafkaTopic.get("metadata")).get("labels")).get("strimzi.io/cluster"));
             Object topicMax = map(map(kafkaTopic.get("spec")).get("config")).get("max.message.bytes");
-            assertTrue(((Number) topicMax).longValue() >= config.getLong("ingest.max-bytes"), topic);
+            assertTrue(((Number) topicMax).longValue() >= config.ingest().decodeLimits().maxBytes(), topic);
         }
         for (Map<String, Object> object : k8sObjects()) {
             if (object.get("kind").equals("KafkaNodePool")) {
@@ -384,13 +384,13 @@ final class DeploymentFilesTest {
             }
         }
 
-        URI endpoint = URI.create(config.get("s3.endpoint"));
+        URI endpoint = URI.create(config.publish().s3().endpoint());
         Map<String, Object> minio = k8s("Service", endpoint.getHost());
         assertTrue(maps(map(minio.get("spec")).get("ports")).stream().anyMatch(p -> p.get("port").equals(endpoint.getPort())));
-        assertEquals(config.get("s3.endpoint"), map(spec.get("flinkConfiguration")).get("s3.endpoint"),
+        assertEquals(config.publish().s3().endpoint(), map(spec.get("flinkConfiguration")).get("s3.endpoint"),
                 "the job's S3 client and Flink's S3 plugin use the same store");
 
-        String bucket = URI.create(config.get("publish.uri")).getHost();
+        String bucket = URI.create(config.publish().uri()).getHost();
         String createBucket = strings(container(k8s("Job", "minio-create-bucket")).get("args")).get(0);
         assertEquals(Set.of(bucket), matches(createBucket, Pattern.compile("mc mb --ignore-existing \\w+/([a-z0-9.-]+)")));
         List<String> flinkPaths = map(spec.get("flinkConfiguration")).values().stream().map(Object::toString)
@@ -782,8 +782,8 @@ final class DeploymentFilesTest {
     }
 
     private static Set<String> jobTopics(JobConfig config) {
-        Set<String> topics = new TreeSet<>(List.of(config.get("kafka.topics").split(",")));
-        topics.add(config.get("kafka.dead-letter-topic"));
+        Set<String> topics = new TreeSet<>(config.kafka().topics());
+        topics.add(config.kafka().deadLetterTopic());
         return topics;
     }
 

@@ -32,7 +32,7 @@ class ProbeScorerTest {
     @TempDir Path dir;
 
     private static ProbeSet probes(int n) {
-        ProbeSet set = new ProbeSet(n, CheckpointFixtures.CONFIG.getInt("crops.global-size"));
+        ProbeSet set = new ProbeSet(n, CheckpointFixtures.CONFIG.crops().policy().globalSize());
         List<RgbImage> images = CheckpointFixtures.images(n, 24, 5);
         for (int i = 0; i < n; i++) {
             set.offer(new DecodedImage("probe-" + i, null, images.get(i), "class-" + (i % 4)));
@@ -41,7 +41,7 @@ class ProbeScorerTest {
     }
 
     private static ProbeScorer scorer() {
-        return new ProbeScorer(CheckpointFixtures.CONFIG.modelSpec(), CheckpointFixtures.CONFIG.getInt("crops.global-size"));
+        return new ProbeScorer(CheckpointFixtures.CONFIG.model().spec(), CheckpointFixtures.CONFIG.crops().policy().globalSize());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.dinostream.publish;
 
 import io.dinostream.augment.MultiCropPolicy;
-import io.dinostream.config.JobConfig;
+import io.dinostream.JobConfig;
 import io.dinostream.datasets.SyntheticImages;
 import io.dinostream.train.StreamingTrainer;
 import io.dinostream.types.ModelSnapshot;
@@ -42,7 +42,7 @@ public final class CheckpointFixtures {
             List<ModelSnapshot> out = new ArrayList<>();
             try (StreamingTrainer trainer = new StreamingTrainer(CONFIG.trainerConfig(),
                     new StreamingTrainer.Policy(4, 1, 0, 0))) {
-                MultiCropPolicy crops = CONFIG.cropPolicy();
+                MultiCropPolicy crops = CONFIG.crops().policy();
                 SyntheticImages images = new SyntheticImages(24, 4, 7);
                 SeededRandom random = new SeededRandom(1);
                 for (int i = 0; i < 8; i++) {

@@ -40,7 +40,7 @@ class CheckpointLoaderTest {
         try (LoadedCheckpoint loaded = CheckpointLoader.load(store, "latest")) {
             assertEquals(2, loaded.step());
             assertEquals(store.location() + "/step-000000000002/", loaded.location());
-            assertEquals(CheckpointFixtures.CONFIG.modelSpec(), loaded.modelSpec());
+            assertEquals(CheckpointFixtures.CONFIG.model().spec(), loaded.modelSpec());
             assertEquals(16, loaded.globalSize());
             assertEquals(32, loaded.featureDim(), "resnet18 of width 4: 8 x 4 features");
             assertEquals(2, loaded.manifest().get("step").getAsLong());

@@ -1,4 +1,4 @@
-package io.dinostream.config;
+package io.dinostream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dinostream.augment.MultiCropPolicy;
+import io.dinostream.ingest.FieldLimits;
+import io.dinostream.ingest.KafkaSettings.StartingOffsets;
 import io.dinostream.model.ModelSpec;
+import io.dinostream.train.Optimizer;
 import io.dinostream.train.TrainerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** How the job's options are parsed, validated, shown and turned into the parts' configs. */
+/** How the job's options are parsed, validated, shown and turned into each stage's settings. */
 final class JobConfigTest {
 
     private static JobConfig parse(String... args) {
@@ -95,20 +98,20 @@ final class JobConfigTest {
     void noArgumentsGiveTheCpuDefaults() {
         JobConfig config = parse();
 
-        assertEquals("cpu", config.get("recipe"));
-        assertEquals(32, config.batchSize());
-        assertEquals(List.of("images"), config.topics());
-        assertEquals(Map.of(), config.kafkaProperties());
+        assertEquals("cpu", config.recipe());
+        assertEquals(32, config.trainer().batchSize());
+        assertEquals(List.of("images"), config.kafka().topics());
+        assertEquals(Map.of(), config.kafka().clientProperties());
     }
 
     @Test
     void flagTakesItsValueFromTheNextArgument() {
-        assertEquals(8, parse("--train.batch-size", "8").batchSize());
+        assertEquals(8, parse("--train.batch-size", "8").trainer().batchSize());
     }
 
     @Test
     void flagTakesItsValueAfterAnEqualsSign() {
-        assertEquals(8, parse("--train.batch-size=8").batchSize());
+        assertEquals(8, parse("--train.batch-size=8").trainer().batchSize());
     }
 
     @Test
@@ -116,12 +119,12 @@ final class JobConfigTest {
         JobConfig config = parse("--kafka.sasl.jaas.config=Module required username=\"u\" password=\"p\";");
 
         assertEquals("Module required username=\"u\" password=\"p\";",
-                config.kafkaProperties().get("sasl.jaas.config"));
+                config.kafka().clientProperties().get("sasl.jaas.config"));
     }
 
     @Test
     void negativeNumberIsAValueNotAFlag() {
-        assertEquals(-5, parse("--train.seed", "-5").getLong("train.seed"));
+        assertEquals(-5, parse("--train.seed", "-5").trainer().seed());
     }
 
     @Test
@@ -138,7 +141,7 @@ final class JobConfigTest {
 
     @Test
     void valuesAreTrimmed() {
-        assertEquals(8, parse("--train.batch-size", " 8 ").batchSize());
+        assertEquals(8, parse("--train.batch-size", " 8 ").trainer().batchSize());
     }
 
     @Test
@@ -148,9 +151,9 @@ final class JobConfigTest {
 
         JobConfig config = parse("--config", file.toString());
 
-        assertEquals(16, config.batchSize());
-        assertEquals(8, config.getInt("model.width"));
-        assertEquals(List.of("a", "b"), config.topics());
+        assertEquals(16, config.trainer().batchSize());
+        assertEquals(8, config.model().spec().width());
+        assertEquals(List.of("a", "b"), config.kafka().topics());
     }
 
     @Test
@@ -161,9 +164,9 @@ final class JobConfigTest {
         JobConfig before = parse("--train.batch-size", "4", "--config", file.toString());
         JobConfig after = parse("--config", file.toString(), "--train.batch-size", "4");
 
-        assertEquals(4, before.batchSize());
-        assertEquals(4, after.batchSize());
-        assertEquals(8, after.getInt("model.width"));
+        assertEquals(4, before.trainer().batchSize());
+        assertEquals(4, after.trainer().batchSize());
+        assertEquals(8, after.model().spec().width());
     }
 
     @Test
@@ -171,7 +174,7 @@ final class JobConfigTest {
         Path file = dir.resolve("job.properties");
         Files.writeString(file, "recipe=paper\n");
 
-        assertEquals("resnet50", parse("--config", file.toString()).get("model.backbone"));
+        assertEquals("resnet50", parse("--config", file.toString()).model().spec().backbone());
     }
 
     @Test
@@ -230,7 +233,7 @@ final class JobConfigTest {
                 "--kafka.partition.discovery.interval.ms", "60000");
 
         assertEquals(Map.of("max.poll.records", "50", "compression.type", "zstd",
-                "partition.discovery.interval.ms", "60000"), config.kafkaProperties());
+                "partition.discovery.interval.ms", "60000"), config.kafka().clientProperties());
     }
 
     // --- bad values fail at parse, naming the option and the fix -----------------------------
@@ -259,16 +262,8 @@ final class JobConfigTest {
 
     @Test
     void fieldLimitOptionsDefaultToTheFieldLimitsDefaults() {
-        JobConfig config = parse();
-        io.dinostream.ingest.FieldLimits defaults = io.dinostream.ingest.FieldLimits.defaults();
-
-        assertEquals(defaults.maxIdBytes(), config.getInt("ingest.max-id-bytes"));
-        assertEquals(defaults.maxSourceBytes(), config.getInt("ingest.max-source-bytes"));
-        assertEquals(defaults.maxLabelBytes(), config.getInt("ingest.max-label-bytes"));
-        assertEquals(defaults.maxAttributes(), config.getInt("ingest.max-attributes"));
-        assertEquals(defaults.maxAttributeKeyBytes(), config.getInt("ingest.max-attribute-key-bytes"));
-        assertEquals(defaults.maxAttributeValueBytes(), config.getInt("ingest.max-attribute-value-bytes"));
-        assertEquals(70_000, parse("--ingest.max-id-bytes", "70000").getInt("ingest.max-id-bytes"));
+        assertEquals(FieldLimits.defaults(), parse().ingest().fieldLimits());
+        assertEquals(70_000, parse("--ingest.max-id-bytes", "70000").ingest().fieldLimits().maxIdBytes());
     }
 
     @Test
@@ -295,9 +290,9 @@ final class JobConfigTest {
 
     @Test
     void startingOffsetsAcceptTheThreeChoices() {
-        for (String choice : List.of("earliest", "latest", "committed")) {
-            assertEquals(choice, parse("--kafka.starting-offsets", choice).get("kafka.starting-offsets"));
-        }
+        assertEquals(StartingOffsets.EARLIEST, parse("--kafka.starting-offsets", "earliest").kafka().startingOffsets());
+        assertEquals(StartingOffsets.LATEST, parse("--kafka.starting-offsets", "latest").kafka().startingOffsets());
+        assertEquals(StartingOffsets.COMMITTED, parse("--kafka.starting-offsets", "committed").kafka().startingOffsets());
     }
 
     @Test
@@ -310,8 +305,8 @@ final class JobConfigTest {
 
     @Test
     void publishUriMayBeS3OrAbsoluteFile() {
-        assertEquals("s3://bucket/run-1", parse("--publish.uri", "s3://bucket/run-1").get("publish.uri"));
-        assertEquals("file:///data/ckpt", parse("--publish.uri", "file:///data/ckpt").get("publish.uri"));
+        assertEquals("s3://bucket/run-1", parse("--publish.uri", "s3://bucket/run-1").publish().uri());
+        assertEquals("file:///data/ckpt", parse("--publish.uri", "file:///data/ckpt").publish().uri());
     }
 
     @Test
@@ -330,6 +325,18 @@ final class JobConfigTest {
     void globalCropScaleWithMinAboveMaxFailsWithThePolicysMessage() {
         assertMentions(parseFails("--crops.global-scale", "0.9,0.3").getMessage(),
                 "globalScaleMin (0.9) must not exceed globalScaleMax (0.3)");
+    }
+
+    @Test
+    void imageSideLimitsThatContradictEachOtherFailAtParse() {
+        assertMentions(parseFails("--ingest.max-side", "4").getMessage(),
+                "ingest.max-side (4) must be at least ingest.min-side (8)");
+    }
+
+    @Test
+    void nonNumericRestPortFailsAtParse() {
+        assertMentions(parseFails("--flink.rest-port", "any").getMessage(),
+                "--flink.rest-port must be a whole number, got 'any'");
     }
 
     @Test
@@ -354,8 +361,8 @@ final class JobConfigTest {
         assertEquals(Map.of(
                         "security.protocol", "SASL_SSL",
                         "sasl.jaas.config", "PlainLoginModule required username=\"u\" password=\"p\";"),
-                config.kafkaProperties());
-        assertEquals("broker:9093", config.get("kafka.bootstrap-servers"));
+                config.kafka().clientProperties());
+        assertEquals("broker:9093", config.kafka().bootstrapServers());
     }
 
     @Test
@@ -407,8 +414,8 @@ final class JobConfigTest {
     void secretsStayReadableToTheJob() {
         JobConfig config = parse("--s3.secret-key", "s3cr3t", "--kafka.ssl.truststore.password", "tpw");
 
-        assertEquals("s3cr3t", config.get("s3.secret-key"));
-        assertEquals("tpw", config.kafkaProperties().get("ssl.truststore.password"));
+        assertEquals("s3cr3t", config.publish().s3().secretKey());
+        assertEquals("tpw", config.kafka().clientProperties().get("ssl.truststore.password"));
     }
 
     // --- recipes ---------------------------------------------------------------------------------
@@ -417,30 +424,30 @@ final class JobConfigTest {
     void paperRecipeSwitchesTheDefaults() {
         JobConfig config = parse("--recipe", "paper");
 
-        assertEquals("resnet50", config.get("model.backbone"));
-        assertEquals(65536, config.getInt("model.out-dim"));
-        assertEquals(224, config.getInt("crops.global-size"));
-        assertEquals(96, config.getInt("crops.local-size"));
-        assertEquals(8, config.getInt("crops.local-count"));
-        assertEquals(64, config.batchSize());
+        assertEquals("resnet50", config.model().spec().backbone());
+        assertEquals(65536, config.model().spec().outDim());
+        assertEquals(224, config.crops().policy().globalSize());
+        assertEquals(96, config.crops().policy().localSize());
+        assertEquals(8, config.crops().policy().localCount());
+        assertEquals(64, config.trainer().batchSize());
     }
 
     @Test
     void explicitFlagsWinOverThePaperRecipe() {
         JobConfig config = parse("--recipe", "paper", "--model.out-dim", "4096", "--crops.global-size", "128");
 
-        assertEquals(4096, config.getInt("model.out-dim"));
-        assertEquals(128, config.getInt("crops.global-size"));
-        assertEquals("resnet50", config.get("model.backbone"));
-        assertEquals(96, config.getInt("crops.local-size"));
+        assertEquals(4096, config.model().spec().outDim());
+        assertEquals(128, config.crops().policy().globalSize());
+        assertEquals("resnet50", config.model().spec().backbone());
+        assertEquals(96, config.crops().policy().localSize());
     }
 
     @Test
     void recipeMayComeAfterTheFlagsItDoesNotOverride() {
         JobConfig config = parse("--model.out-dim", "4096", "--recipe", "paper");
 
-        assertEquals(4096, config.getInt("model.out-dim"));
-        assertEquals("resnet50", config.get("model.backbone"));
+        assertEquals(4096, config.model().spec().outDim());
+        assertEquals("resnet50", config.model().spec().backbone());
     }
 
     // --- with(...) ------------------------------------------------------------------------------
@@ -451,12 +458,12 @@ final class JobConfigTest {
 
         JobConfig changed = original.with(Map.of("train.batch-size", "8"));
 
-        assertEquals(8, changed.batchSize());
+        assertEquals(8, changed.trainer().batchSize());
         Map<String, String> expected = new LinkedHashMap<>(original.describe());
         expected.put("train.batch-size", "8");
         assertEquals(expected, changed.describe());
-        assertEquals(Map.of("security.protocol", "SSL"), changed.kafkaProperties());
-        assertEquals(32, original.batchSize());
+        assertEquals(Map.of("security.protocol", "SSL"), changed.kafka().clientProperties());
+        assertEquals(32, original.trainer().batchSize());
     }
 
     @Test
@@ -475,12 +482,12 @@ final class JobConfigTest {
         JobConfig config = parse("--crops.global-size", "48", "--crops.local-size", "24", "--crops.global-count", "3",
                 "--crops.local-count", "6", "--crops.global-scale", "0.5, 0.9", "--crops.local-scale", "0.1,0.3");
 
-        assertEquals(new MultiCropPolicy(48, 24, 3, 6, 0.5, 0.9, 0.1, 0.3, 0.1, 2.0), config.cropPolicy());
+        assertEquals(new MultiCropPolicy(48, 24, 3, 6, 0.5, 0.9, 0.1, 0.3, 0.1, 2.0), config.crops().policy());
     }
 
     @Test
     void defaultCropPolicyIsTheSmallImageOne() {
-        assertEquals(new MultiCropPolicy(32, 16, 2, 4, 0.4, 1.0, 0.05, 0.4, 0.1, 2.0), parse().cropPolicy());
+        assertEquals(new MultiCropPolicy(32, 16, 2, 4, 0.4, 1.0, 0.05, 0.4, 0.1, 2.0), parse().crops().policy());
     }
 
     @Test
@@ -489,20 +496,20 @@ final class JobConfigTest {
                 "--model.out-dim", "256", "--model.hidden-dim", "64", "--model.bottleneck-dim", "32",
                 "--model.norm-last-layer", "false", "--model.head-bn", "false");
 
-        assertEquals(new ModelSpec("resnet34", 8, false, 256, 64, 32, 3, false, false), config.modelSpec());
+        assertEquals(new ModelSpec("resnet34", 8, false, 256, 64, 32, 3, false, false), config.model().spec());
     }
 
     @Test
     void defaultModelSpecIsTheSmallResNet10() {
-        assertEquals(new ModelSpec("resnet10", 16, true, 4096, 512, 128, 3, true, true), parse().modelSpec());
+        assertEquals(new ModelSpec("resnet10", 16, true, 4096, 512, 128, 3, true, true), parse().model().spec());
     }
 
     @Test
     void optimizerAndKoleoAreChosenByOptionAndAnUnknownOptimizerIsRefused() {
-        assertEquals(io.dinostream.train.Optimizer.Kind.ADAMW, parse().trainerConfig().optimizer());
+        assertEquals(Optimizer.Kind.ADAMW, parse().trainerConfig().optimizer());
         assertEquals(0.0, parse().trainerConfig().koleoWeight());
         TrainerConfig sgd = parse("--train.optimizer", "sgd", "--train.koleo-weight", "0.1").trainerConfig();
-        assertEquals(io.dinostream.train.Optimizer.Kind.SGD, sgd.optimizer());
+        assertEquals(Optimizer.Kind.SGD, sgd.optimizer());
         assertEquals(0.1, sgd.koleoWeight());
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> parse("--train.optimizer", "lars"));
@@ -517,7 +524,7 @@ final class JobConfigTest {
 
         TrainerConfig trainer = config.trainerConfig();
 
-        assertEquals(config.modelSpec(), trainer.model());
+        assertEquals(config.model().spec(), trainer.model());
         assertEquals(2, trainer.globalViews());
         assertEquals(6, trainer.localViews());
         assertEquals(0.2, trainer.studentTemp());
@@ -560,10 +567,10 @@ final class JobConfigTest {
 
     @Test
     void monitorOptionsAreChecked() {
-        assertEquals("stream", parse().get("monitor.probe"));
+        assertEquals("stream", parse().monitor().probe());
         assertEquals("idx:/data/t10k-images-idx3-ubyte.gz",
-                parse("--monitor.probe", "idx:/data/t10k-images-idx3-ubyte.gz").get("monitor.probe"));
-        assertEquals("off", parse("--monitor.probe", "off").get("monitor.probe"));
+                parse("--monitor.probe", "idx:/data/t10k-images-idx3-ubyte.gz").monitor().probe());
+        assertEquals("off", parse("--monitor.probe", "off").monitor().probe());
         assertMentions(parseFails("--monitor.probe", "held-out").getMessage(),
                 "--monitor.probe must be stream, off, idx:PATH or folder:PATH", "held-out");
         assertMentions(parseFails("--monitor.holdout-percent", "120").getMessage(),
