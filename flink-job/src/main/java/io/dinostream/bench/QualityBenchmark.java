@@ -3,7 +3,10 @@ package io.dinostream.bench;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
-import io.dinostream.config.Cli;
+import io.dinostream.config.Option;
+import io.dinostream.config.OptionSet;
+import io.dinostream.config.OptionValues;
+import io.dinostream.config.PassThrough;
 import io.dinostream.datasets.IdxSource;
 import io.dinostream.eval.LinePlot;
 import io.dinostream.eval.RawPixelBaseline;
@@ -33,7 +36,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code bench-quality}: how good the stream's features get within a wall-clock budget, measured
@@ -50,43 +52,52 @@ public final class QualityBenchmark {
 
     private static final String DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist";
 
+    static final Option<Double> MINUTES = Option.number("minutes", "10",
+            "training budget in wall-clock minutes (0: only evaluate --workdir)");
+    static final Option<String> DATA = Option.text("data", DEBIAN_FASHION_MNIST,
+            "folder with Fashion-MNIST IDX files (Debian: apt-get install dataset-fashion-mnist)");
+    static final Option<String> WORKDIR = Option.text("workdir", "bench-quality-work",
+            "where the run's Kafka, checkpoints and results go");
+    static final Option<Long> PUBLISH_SECONDS = Option.wholeNumber("publish-seconds", "60", "seconds between checkpoints");
+    static final Option<Double> RATE = Option.number("rate", "400",
+            "images per second the producer offers (above what the trainer takes, so it never waits)");
+    static final Option<Integer> BANK = Option.integer("bank", "10000", "k-NN bank: the first N training images");
+    static final Option<Integer> QUERIES = Option.integer("queries", "10000", "k-NN queries: the first N test images");
+    static final Option<String> LABEL = Option.text("label", "", "name of this run in the results");
+
+    /** Ours, and dotted names (--model.width …): job options for the training run. */
+    static final OptionSet OPTIONS = OptionSet.of("bench-quality: train on Fashion-MNIST for a wall-clock budget, then"
+                    + " score every checkpoint with k-NN", MINUTES, DATA, WORKDIR, PUBLISH_SECONDS, RATE, BANK, QUERIES,
+                    LABEL)
+            .passing(PassThrough.claiming(name -> name.contains("."))
+                    .help("<job option>", "any job option (see job --help), e.g. --model.width 32"));
+
     private QualityBenchmark() {}
 
     public static int run(List<String> args) throws Exception {
-        Cli cli = new Cli("bench-quality: train on Fashion-MNIST for a wall-clock budget, then score every checkpoint"
-                + " with k-NN (plus job options such as --model.width 32)")
-                .option("minutes", "10", "training budget in wall-clock minutes (0: only evaluate --workdir)")
-                .option("data", DEBIAN_FASHION_MNIST, "folder with Fashion-MNIST IDX files (Debian: apt-get install dataset-fashion-mnist)")
-                .option("workdir", "bench-quality-work", "where the run's Kafka, checkpoints and results go")
-                .option("publish-seconds", "60", "seconds between checkpoints")
-                .option("rate", "400", "images per second the producer offers (above what the trainer takes, so it never waits)")
-                .option("bank", "10000", "k-NN bank: the first N training images")
-                .option("queries", "10000", "k-NN queries: the first N test images")
-                .option("label", "", "name of this run in the results");
-        // Dotted names (--model.width …) are job options for the training run; the rest are ours.
-        Map<String, String> jobFlags = cli.parseWithPassThrough(args, name -> name.contains("."));
-        if (jobFlags == null) {
+        OptionValues given = OPTIONS.parseArgs(args);
+        if (given == null) {
+            System.out.println(OPTIONS.help());
             return 0;
         }
-        Path data = Path.of(cli.get("data"));
+        Path data = Path.of(given.get(DATA));
         if (!Files.isDirectory(data)) {
             System.err.println("Fashion-MNIST not found at " + data + ". On Debian: apt-get install dataset-fashion-mnist"
                     + " (it installs to " + DEBIAN_FASHION_MNIST + "), or pass --data FOLDER with the IDX files.");
             return 2;
         }
-        Path workdir = Path.of(cli.get("workdir")).toAbsolutePath();
-        double minutes = cli.getDouble("minutes");
-        if (minutes > 0) {
-            List<String> demo = new ArrayList<>(List.of("--dataset", "idx:" + data, "--max-minutes", cli.get("minutes"),
-                    "--rate", cli.get("rate"), "--loop", "true", "--workdir", workdir.toString(), "--web-port", "0",
-                    "--publish.every-seconds", cli.get("publish-seconds"), "--publish.every-steps", "0"));
-            jobFlags.forEach((name, value) -> demo.add("--" + name + "=" + value));
+        Path workdir = Path.of(given.get(WORKDIR)).toAbsolutePath();
+        if (given.get(MINUTES) > 0) {
+            List<String> demo = new ArrayList<>(List.of("--dataset", "idx:" + data, "--max-minutes", given.text(MINUTES),
+                    "--rate", given.text(RATE), "--loop", "true", "--workdir", workdir.toString(), "--web-port", "0",
+                    "--publish.every-seconds", given.text(PUBLISH_SECONDS), "--publish.every-steps", "0"));
+            given.passedThrough().forEach((name, value) -> demo.add("--" + name + "=" + value));
             int rc = Demo.run(demo);
             if (rc != 0) {
                 return rc;
             }
         }
-        return evaluate(workdir, data, cli.getInt("bank"), cli.getInt("queries"), cli.get("label"));
+        return evaluate(workdir, data, given.get(BANK), given.get(QUERIES), given.get(LABEL));
     }
 
     private static int evaluate(Path workdir, Path data, int bankSize, int querySize, String label) throws Exception {

@@ -2,7 +2,9 @@ package io.dinostream.bench;
 
 import ai.djl.engine.Engine;
 import io.dinostream.augment.MultiCropPolicy;
-import io.dinostream.config.Cli;
+import io.dinostream.config.Option;
+import io.dinostream.config.OptionSet;
+import io.dinostream.config.OptionValues;
 import io.dinostream.datasets.SyntheticImages;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.train.CropBatch;
@@ -24,43 +26,50 @@ import java.util.List;
  */
 public final class StepBenchmark {
 
+    static final Option<String> BACKBONE =
+            Option.text("backbone", "resnet18", "resnet10, resnet14, resnet18, resnet34 or resnet50");
+    static final Option<Integer> WIDTH = Option.integer("width", "64", "channels of the first ResNet stage");
+    static final Option<Boolean> SMALL_STEM = Option.bool("small-stem", "true", "3x3 stride-1 stem without max-pool");
+    static final Option<Integer> BATCH = Option.integer("batch", "64", "source images per step").positive();
+    static final Option<Integer> GLOBAL_SIZE = Option.integer("global-size", "32", "global crop side in pixels");
+    static final Option<Integer> LOCAL_SIZE = Option.integer("local-size", "16", "local crop side in pixels");
+    static final Option<Integer> GLOBAL_VIEWS = Option.integer("global-views", "2", "global views per image");
+    static final Option<Integer> LOCAL_VIEWS = Option.integer("local-views", "4", "local views per image");
+    static final Option<Integer> OUT_DIM = Option.integer("out-dim", "4096", "K, prototypes in the DINO head");
+    static final Option<Integer> HIDDEN_DIM = Option.integer("hidden-dim", "2048", "DINO head hidden width");
+    static final Option<Integer> BOTTLENECK_DIM = Option.integer("bottleneck-dim", "256", "DINO head bottleneck");
+    static final Option<Boolean> HEAD_BN =
+            Option.bool("head-bn", "false", "BatchNorm in the DINO head (--use_bn_in_head)");
+    static final Option<Integer> IMAGE_SIZE = Option.integer("image-size", "32", "side of the synthetic source images");
+    static final Option<Integer> WARMUP = Option.integer("warmup", "5", "untimed steps first").nonNegative();
+    static final Option<Integer> STEPS = Option.integer("steps", "20", "timed steps").positive();
+    static final Option<Integer> THREADS = Option.integer("threads", "2", "libtorch intra-op threads").positive();
+
+    static final OptionSet OPTIONS = OptionSet.of("bench-step: time DINO trainer steps on synthetic images",
+            BACKBONE, WIDTH, SMALL_STEM, BATCH, GLOBAL_SIZE, LOCAL_SIZE, GLOBAL_VIEWS, LOCAL_VIEWS, OUT_DIM, HIDDEN_DIM,
+            BOTTLENECK_DIM, HEAD_BN, IMAGE_SIZE, WARMUP, STEPS, THREADS);
+
     private StepBenchmark() {}
 
     public static void run(List<String> args) {
-        Cli cli = new Cli("bench-step: time DINO trainer steps on synthetic images")
-                .option("backbone", "resnet18", "resnet10, resnet14, resnet18, resnet34 or resnet50")
-                .option("width", "64", "channels of the first ResNet stage")
-                .option("small-stem", "true", "3x3 stride-1 stem without max-pool")
-                .option("batch", "64", "source images per step")
-                .option("global-size", "32", "global crop side in pixels")
-                .option("local-size", "16", "local crop side in pixels")
-                .option("global-views", "2", "global views per image")
-                .option("local-views", "4", "local views per image")
-                .option("out-dim", "4096", "K, prototypes in the DINO head")
-                .option("hidden-dim", "2048", "DINO head hidden width")
-                .option("bottleneck-dim", "256", "DINO head bottleneck")
-                .option("head-bn", "false", "BatchNorm in the DINO head (--use_bn_in_head)")
-                .option("image-size", "32", "side of the synthetic source images")
-                .option("warmup", "5", "untimed steps first")
-                .option("steps", "20", "timed steps")
-                .option("threads", "2", "libtorch intra-op threads");
-        if (!cli.parse(args)) {
+        OptionValues given = OPTIONS.parseArgs(args);
+        if (given == null) {
+            System.out.println(OPTIONS.help());
             return;
         }
         // libtorch reads its thread count when the engine starts: set it before touching DJL.
-        System.setProperty("ai.djl.pytorch.num_threads", cli.get("threads"));
+        System.setProperty("ai.djl.pytorch.num_threads", given.text(THREADS));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        int batch = cli.getInt("batch");
-        int warmup = cli.getInt("warmup");
-        int steps = cli.getInt("steps");
-        ModelSpec model = new ModelSpec(cli.get("backbone"), cli.getInt("width"),
-                cli.getBoolean("small-stem"), cli.getInt("out-dim"), cli.getInt("hidden-dim"),
-                cli.getInt("bottleneck-dim"), 3, true, cli.getBoolean("head-bn"));
+        int batch = given.get(BATCH);
+        int warmup = given.get(WARMUP);
+        int steps = given.get(STEPS);
+        ModelSpec model = new ModelSpec(given.get(BACKBONE), given.get(WIDTH), given.get(SMALL_STEM),
+                given.get(OUT_DIM), given.get(HIDDEN_DIM), given.get(BOTTLENECK_DIM), 3, true, given.get(HEAD_BN));
         MultiCropPolicy policy = MultiCropPolicy.builder()
-                .globalSize(cli.getInt("global-size"))
-                .localSize(cli.getInt("local-size"))
-                .globalCount(cli.getInt("global-views"))
-                .localCount(cli.getInt("local-views"))
+                .globalSize(given.get(GLOBAL_SIZE))
+                .localSize(given.get(LOCAL_SIZE))
+                .globalCount(given.get(GLOBAL_VIEWS))
+                .localCount(given.get(LOCAL_VIEWS))
                 .build();
         TrainerConfig config = TrainerConfig.builder()
                 .model(model)
@@ -68,7 +77,7 @@ public final class StepBenchmark {
                 .views(policy.globalCount(), policy.localCount())
                 .build();
 
-        SyntheticImages images = new SyntheticImages(cli.getInt("image-size"), 10, 1);
+        SyntheticImages images = new SyntheticImages(given.get(IMAGE_SIZE), 10, 1);
         SeededRandom random = new SeededRandom(2);
         List<CropBatch> batches = new ArrayList<>();
         for (int b = 0; b < Math.min(4, warmup + steps); b++) {
@@ -81,7 +90,7 @@ public final class StepBenchmark {
 
         Engine engine = Engine.getInstance();
         System.out.printf("engine %s %s, device %s, threads %s, java %s%n", engine.getEngineName(),
-                engine.getVersion(), engine.defaultDevice(), cli.get("threads"),
+                engine.getVersion(), engine.defaultDevice(), given.text(THREADS),
                 System.getProperty("java.version"));
         System.out.printf("model %s%nviews %d x %d px + %d x %d px, batch %d%n", model,
                 policy.globalCount(), policy.globalSize(), policy.localCount(), policy.localSize(), batch);

@@ -1,6 +1,9 @@
 package io.dinostream.chaos;
 
-import io.dinostream.config.Cli;
+import io.dinostream.config.Option;
+import io.dinostream.config.OptionSet;
+import io.dinostream.config.OptionValues;
+import io.dinostream.config.PassThrough;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * {@code chaos}: the job under faults for a while, then the count. Prints a report and writes it
@@ -16,31 +18,44 @@ import java.util.Map;
  */
 public final class ChaosCommand {
 
+    static final Option<Double> MINUTES =
+            Option.number("minutes", "10", "how long faults are injected (then the job is drained and counted)");
+    static final Option<String> WORKDIR = Option.text("workdir", "dino-stream-chaos",
+            "where Kafka, S3, Flink checkpoints, the job's logs and the report go");
+    static final Option<Double> FAULT_EVERY_SECONDS =
+            Option.number("fault-every-seconds", "60", "seconds from one fault's start to the next");
+    static final Option<Double> FAULT_SECONDS =
+            Option.number("fault-seconds", "20", "how long the store or the broker stays down and the CPU hog runs");
+    static final Option<List<ChaosRun.Fault>> FAULTS = Option.parsedBy("faults", "kill,store,broker,poison,cpu",
+            "faults in the order they are injected, repeated",
+            text -> Arrays.stream(text.split(",")).map(ChaosRun.Fault::parse).toList());
+    static final Option<Double> RATE = Option.number("rate", "50", "images per second the producer sends");
+    static final Option<Integer> POISON_BURST = Option.integer("poison-burst", "40", "poison events per poison fault");
+    static final Option<Double> MAX_RECOVERY_SECONDS = Option.number("max-recovery-seconds", "240",
+            "a new checkpoint must be published this soon after each fault");
+
+    /** Ours, and any dotted name for the job under test (checked by the job before anything starts). */
+    static final OptionSet OPTIONS = OptionSet.of("chaos: run the job beside an embedded Kafka and S3 server, kill and"
+                    + " starve it on a schedule, then drain it and check that nothing was lost",
+                    MINUTES, WORKDIR, FAULT_EVERY_SECONDS, FAULT_SECONDS, FAULTS, RATE, POISON_BURST, MAX_RECOVERY_SECONDS)
+            .passing(PassThrough.claiming(name -> name.contains("."))
+                    .help("<job option>", "any job option (see job --help), e.g. --model.width 8"));
+
     private ChaosCommand() {}
 
     public static int run(List<String> args) throws Exception {
-        Cli cli = new Cli("chaos: run the job beside an embedded Kafka and S3 server, kill and starve it on a schedule,"
-                + " then drain it and check that nothing was lost (plus job options such as --model.width 8)")
-                .option("minutes", "10", "how long faults are injected (then the job is drained and counted)")
-                .option("workdir", "dino-stream-chaos", "where Kafka, S3, Flink checkpoints, the job's logs and the report go")
-                .option("fault-every-seconds", "60", "seconds from one fault's start to the next")
-                .option("fault-seconds", "20", "how long the store or the broker stays down and the CPU hog runs")
-                .option("faults", "kill,store,broker,poison,cpu", "faults in the order they are injected, repeated")
-                .option("rate", "50", "images per second the producer sends")
-                .option("poison-burst", "40", "poison events per poison fault")
-                .option("max-recovery-seconds", "240", "a new checkpoint must be published this soon after each fault");
-        Map<String, String> jobFlags = cli.parseWithPassThrough(args, name -> name.contains("."));
-        if (jobFlags == null) {
+        OptionValues given = OPTIONS.parseArgs(args);
+        if (given == null) {
+            System.out.println(OPTIONS.help());
             return 0;
         }
-        if (cli.getDouble("fault-seconds") >= cli.getDouble("fault-every-seconds")) {
+        if (given.get(FAULT_SECONDS) >= given.get(FAULT_EVERY_SECONDS)) {
             throw new IllegalArgumentException("--fault-seconds must be shorter than --fault-every-seconds");
         }
-        List<ChaosRun.Fault> faults = Arrays.stream(cli.get("faults").split(",")).map(ChaosRun.Fault::parse).toList();
-        Path workdir = Path.of(cli.get("workdir"));
-        ChaosRun.Options options = new ChaosRun.Options(cli.getDouble("minutes"), workdir,
-                cli.getDouble("fault-every-seconds"), cli.getDouble("fault-seconds"), cli.getDouble("rate"),
-                cli.getInt("poison-burst"), cli.getDouble("max-recovery-seconds"), faults, jobFlags);
+        Path workdir = Path.of(given.get(WORKDIR));
+        ChaosRun.Options options = new ChaosRun.Options(given.get(MINUTES), workdir, given.get(FAULT_EVERY_SECONDS),
+                given.get(FAULT_SECONDS), given.get(RATE), given.get(POISON_BURST), given.get(MAX_RECOVERY_SECONDS),
+                given.get(FAULTS), given.passedThrough());
         ChaosRun.Result result = new ChaosRun(options, System.out).run();
         String report = report(options, result);
         System.out.println(report);

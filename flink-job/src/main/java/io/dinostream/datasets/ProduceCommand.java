@@ -1,8 +1,10 @@
 package io.dinostream.datasets;
 
-import io.dinostream.config.Cli;
+import io.dinostream.config.Option;
+import io.dinostream.config.OptionSet;
+import io.dinostream.config.OptionValues;
+import io.dinostream.config.PassThrough;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,39 +29,47 @@ public final class ProduceCommand {
             --kafka.max.request.size 20971520 for images over 1 MB. Prints what the broker
             acknowledged; exits 1 when any image could not be sent.""";
 
+    static final Option<String> BOOTSTRAP_SERVERS = Option.text("bootstrap-servers", "",
+            "Kafka bootstrap servers, host:port[,host:port] (required)");
+    static final Option<String> TOPIC = Option.text("topic", "images", "topic to write");
+    static final Option<String> DATASET = Option.text("dataset", "synthetic", "images to send: " + ImageSources.FORMS);
+    static final Option<Double> RATE =
+            Option.number("rate", "100", "images per second (0: as fast as the broker takes them)");
+    static final Option<Boolean> LOOP = Option.bool("loop", "false", "send a finite dataset again and again");
+    static final Option<Long> LIMIT =
+            Option.wholeNumber("limit", "0", "stop after N images (0: when the dataset ends; synthetic never ends)");
+    static final Option<Long> SEED = Option.wholeNumber("seed", "0", "seed of the synthetic images");
+    static final Option<Long> MAX_BLOCK_MS = Option.wholeNumber("max-block-ms", "15000",
+            "how long to wait for an unreachable broker before failing");
+
+    private static final String KAFKA = "kafka.";
+
+    /** Ours, and any Kafka producer property as --kafka.X. */
+    static final OptionSet OPTIONS = OptionSet.of(USAGE, BOOTSTRAP_SERVERS, TOPIC, DATASET, RATE, LOOP, LIMIT, SEED,
+                    MAX_BLOCK_MS)
+            .passing(PassThrough.prefixed(KAFKA, ProducerConfig.configNames(),
+                            name -> "--" + name + " is not a Kafka producer property")
+                    .help("kafka.<property>", "any Kafka producer property, e.g. --kafka.security.protocol SASL_SSL"));
+
     private ProduceCommand() {}
 
     /** Runs the command; returns the exit status (0 all acknowledged, 1 not). */
     public static int run(List<String> args) {
-        Cli cli = new Cli(USAGE)
-                .option("bootstrap-servers", "", "Kafka bootstrap servers, host:port[,host:port] (required)")
-                .option("topic", "images", "topic to write")
-                .option("dataset", "synthetic", "images to send: " + ImageSources.FORMS)
-                .option("rate", "100", "images per second (0: as fast as the broker takes them)")
-                .option("loop", "false", "send a finite dataset again and again")
-                .option("limit", "0", "stop after N images (0: when the dataset ends; synthetic never ends)")
-                .option("seed", "0", "seed of the synthetic images")
-                .option("max-block-ms", "15000", "how long to wait for an unreachable broker before failing");
-        Map<String, String> kafkaFlags = cli.parseWithPassThrough(args, name -> name.startsWith("kafka."));
-        if (kafkaFlags == null) {
+        OptionValues given = OPTIONS.parseArgs(args);
+        if (given == null) {
+            System.out.println(OPTIONS.help());
             return 0;
         }
         Properties kafka = new Properties();
-        kafkaFlags.forEach((name, value) -> {
-            String property = name.substring("kafka.".length());
-            if (!ProducerConfig.configNames().contains(property)) {
-                throw new IllegalArgumentException("--" + name + " is not a Kafka producer property");
-            }
-            kafka.put(property, value);
-        });
-        String servers = cli.get("bootstrap-servers").strip();
+        given.passedThrough().forEach((name, value) -> kafka.put(name.substring(KAFKA.length()), value));
+        String servers = given.get(BOOTSTRAP_SERVERS);
         if (servers.isEmpty()) {
-            throw new IllegalArgumentException("--bootstrap-servers is required, e.g. localhost:9094\n\n" + cli.help());
+            throw new IllegalArgumentException("--bootstrap-servers is required, e.g. localhost:9094\n\n" + OPTIONS.help());
         }
         kafka.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        kafka.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, cli.get("max-block-ms"));
-        DatasetProducer producer = new DatasetProducer(cli.get("dataset"), cli.get("topic"), cli.getDouble("rate"),
-                cli.getBoolean("loop"), cli.getLong("limit"), cli.getLong("seed"));
+        kafka.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, given.text(MAX_BLOCK_MS));
+        DatasetProducer producer = new DatasetProducer(given.get(DATASET), given.get(TOPIC), given.get(RATE),
+                given.get(LOOP), given.get(LIMIT), given.get(SEED));
         ImageSources.open(producer.dataset(), producer.seed()).close(); // a bad spec fails here, before Kafka
 
         // Ctrl-C or SIGTERM: stop sending, and let the summary of what was acknowledged print first.

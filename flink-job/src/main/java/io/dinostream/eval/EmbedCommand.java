@@ -1,6 +1,8 @@
 package io.dinostream.eval;
 
-import io.dinostream.config.Cli;
+import io.dinostream.config.Option;
+import io.dinostream.config.OptionSet;
+import io.dinostream.config.OptionValues;
 import io.dinostream.datasets.ImageSource;
 import io.dinostream.datasets.ImageSources;
 import io.dinostream.features.Embedder;
@@ -13,6 +15,7 @@ import io.dinostream.publish.CheckpointLoader;
 import io.dinostream.publish.LoadedCheckpoint;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.ObjectStores;
+import io.dinostream.publish.PublishSettings;
 import io.dinostream.publish.S3Settings;
 import io.dinostream.types.RgbImage;
 
@@ -47,41 +50,40 @@ public final class EmbedCommand {
             Usage: embed --checkpoint s3://bucket/prefix|file:///path [--step latest|N]
                          --images idx:PATH|folder:PATH|synthetic [--limit N] --out FILE""";
 
+    static final Option<String> CHECKPOINT = Option.text("checkpoint", "",
+            "where the checkpoints were published: s3://bucket/prefix or file:///path");
+    static final Option<String> STEP = Option.text("step", "latest", "the step to load, or latest (follows latest.json)");
+    static final Option<String> IMAGES = Option.text("images", "", "images to embed: " + ImageSources.FORMS);
+    static final Option<Long> LIMIT =
+            Option.wholeNumber("limit", "0", "embed at most N images (0: all; synthetic needs a limit)").nonNegative();
+    static final Option<String> OUT = Option.text("out", "", "CSV file to write");
+    static final Option<Integer> BATCH_SIZE = Option.integer("batch-size",
+            Integer.toString(Embedder.DEFAULT_BATCH_SIZE), "images per forward pass")
+            .check(b -> b >= 1, text -> "--batch-size must be >= 1, got " + text);
+    static final Option<Long> SEED = Option.wholeNumber("seed", "0", "seed of the synthetic images");
+
+    /** Ours, and the job's s3.* options for reading checkpoints from S3. */
+    static final OptionSet OPTIONS = OptionSet.of(USAGE, CHECKPOINT, STEP, IMAGES, LIMIT, OUT, BATCH_SIZE, SEED)
+            .with(PublishSettings.S3_OPTIONS);
+
     private EmbedCommand() {}
 
     /** Runs the command; returns the exit status (0 done, 1 failed). */
     public static int run(List<String> args) {
-        Cli cli = new Cli(USAGE)
-                .option("checkpoint", "", "where the checkpoints were published: s3://bucket/prefix or file:///path")
-                .option("step", "latest", "the step to load, or latest (follows latest.json)")
-                .option("images", "", "images to embed: " + ImageSources.FORMS)
-                .option("limit", "0", "embed at most N images (0: all; synthetic needs a limit)")
-                .option("out", "", "CSV file to write")
-                .option("batch-size", Integer.toString(Embedder.DEFAULT_BATCH_SIZE), "images per forward pass")
-                .option("seed", "0", "seed of the synthetic images")
-                .option("s3.endpoint", "", "S3 API endpoint, e.g. http://minio:9000 (empty: AWS)")
-                .option("s3.region", S3Settings.DEFAULT_REGION, "S3 region")
-                .option("s3.access-key", "", "S3 access key (default: env AWS_ACCESS_KEY_ID)")
-                .option("s3.secret-key", "", "S3 secret key (default: env AWS_SECRET_ACCESS_KEY)");
-        if (!cli.parse(args)) {
+        OptionValues given = OPTIONS.parseArgs(args);
+        if (given == null) {
+            System.out.println(OPTIONS.help());
             return 0;
         }
-        String checkpoint = required(cli, "checkpoint");
-        String images = required(cli, "images");
-        Path out = Path.of(required(cli, "out")).toAbsolutePath();
-        long limit = cli.getLong("limit");
-        int batchSize = cli.getInt("batch-size");
-        if (limit < 0) {
-            throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
-        }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
-        }
-        if (limit == 0 && images.strip().startsWith("synthetic")) {
+        String checkpoint = required(given, CHECKPOINT);
+        String images = required(given, IMAGES);
+        Path out = Path.of(required(given, OUT)).toAbsolutePath();
+        long limit = given.get(LIMIT);
+        int batchSize = given.get(BATCH_SIZE);
+        if (limit == 0 && images.startsWith("synthetic")) {
             throw new IllegalArgumentException("--images " + images + " never ends: give --limit N");
         }
-        S3Settings s3 = new S3Settings(cli.get("s3.endpoint"), cli.get("s3.region"), cli.get("s3.access-key"),
-                cli.get("s3.secret-key"), "", "", true);
+        S3Settings s3 = PublishSettings.s3(given);
         Path folder = localFolder(checkpoint);
         if (folder != null && !Files.isDirectory(folder)) {
             // Checked here: opening a file store creates its folder, which a reader must not do.
@@ -90,8 +92,8 @@ public final class EmbedCommand {
         }
         long started = System.nanoTime();
         try (ObjectStore store = ObjectStores.open(checkpoint, s3);
-                LoadedCheckpoint loaded = CheckpointLoader.load(store, cli.get("step"));
-                ImageSource source = ImageSources.open(images, cli.getLong("seed"))) {
+                LoadedCheckpoint loaded = CheckpointLoader.load(store, given.get(STEP));
+                ImageSource source = ImageSources.open(images, given.get(SEED))) {
             System.out.printf("loaded %s: step %d, %s, %d-dim features at %d px%n", loaded.location(),
                     loaded.step(), loaded.modelSpec().backbone() + " width " + loaded.modelSpec().width(),
                     loaded.featureDim(), loaded.globalSize());
@@ -181,11 +183,11 @@ public final class EmbedCommand {
         }
     }
 
-    private static String required(Cli cli, String name) {
-        String value = cli.get(name);
-        if (value.isBlank()) {
-            throw new IllegalArgumentException("--" + name + " is required\n\n" + cli.help());
+    private static String required(OptionValues given, Option<String> option) {
+        String value = given.get(option);
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(option + " is required\n\n" + OPTIONS.help());
         }
-        return value.strip();
+        return value;
     }
 }

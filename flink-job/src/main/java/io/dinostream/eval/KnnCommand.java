@@ -1,6 +1,8 @@
 package io.dinostream.eval;
 
-import io.dinostream.config.Cli;
+import io.dinostream.config.Option;
+import io.dinostream.config.OptionSet;
+import io.dinostream.config.OptionValues;
 import io.dinostream.features.Features;
 import io.dinostream.features.KnnClassifier;
 import io.dinostream.features.KnnResult;
@@ -14,28 +16,36 @@ import java.util.List;
  */
 public final class KnnCommand {
 
+    static final Option<String> BANK =
+            Option.text("bank", "", "features file of the labelled bank (training set), required");
+    static final Option<String> QUERIES =
+            Option.text("queries", "", "features file of the labelled queries (validation set), required");
+    static final Option<Integer> K = Option.integer("k", Integer.toString(KnnClassifier.DEFAULT_K), "neighbours per query");
+    static final Option<Double> TEMPERATURE = Option.number("temperature",
+            Double.toString(KnnClassifier.DEFAULT_TEMPERATURE), "T in the neighbour weight exp(similarity / T)");
+
+    static final OptionSet OPTIONS = OptionSet.of(
+            "knn: weighted k-NN accuracy of query features against a labelled bank (DINO eval_knn.py)",
+            BANK, QUERIES, K, TEMPERATURE);
+
     private KnnCommand() {}
 
     /** Parses args, evaluates and prints the result; returns it, or null when --help was asked for. */
     public static KnnResult run(List<String> args) {
-        Cli cli = new Cli("knn: weighted k-NN accuracy of query features against a labelled bank (DINO eval_knn.py)")
-                .option("bank", "", "features file of the labelled bank (training set), required")
-                .option("queries", "", "features file of the labelled queries (validation set), required")
-                .option("k", Integer.toString(KnnClassifier.DEFAULT_K), "neighbours per query")
-                .option("temperature", Double.toString(KnnClassifier.DEFAULT_TEMPERATURE),
-                        "T in the neighbour weight exp(similarity / T)");
-        if (!cli.parse(args)) {
+        OptionValues given = OPTIONS.parseArgs(args);
+        if (given == null) {
+            System.out.println(OPTIONS.help());
             return null;
         }
-        for (String required : List.of("bank", "queries")) {
-            if (cli.get(required).isBlank()) {
-                throw new IllegalArgumentException("--" + required + " FILE is required\n\n" + cli.help());
+        for (Option<String> required : List.of(BANK, QUERIES)) {
+            if (given.get(required).isEmpty()) {
+                throw new IllegalArgumentException(required + " FILE is required\n\n" + OPTIONS.help());
             }
         }
-        int k = cli.getInt("k");
-        double temperature = cli.getDouble("temperature");
-        Features bank = Features.read(Path.of(cli.get("bank")));
-        Features queries = Features.read(Path.of(cli.get("queries")));
+        int k = given.get(K);
+        double temperature = given.get(TEMPERATURE);
+        Features bank = Features.read(Path.of(given.get(BANK)));
+        Features queries = Features.read(Path.of(given.get(QUERIES)));
         long t0 = System.nanoTime();
         KnnClassifier knn = new KnnClassifier(bank, k, temperature);
         KnnResult result = knn.evaluate(queries);
@@ -46,7 +56,7 @@ public final class KnnCommand {
             System.out.printf("k %d is more than the bank holds: using all %d rows%n", k, knn.k());
         }
         System.out.printf("k %d, T %s: top-1 %.2f %%, top-5 %.2f %% (%.1f s)%n",
-                result.k(), cli.get("temperature").trim(), result.top1(), result.top5(), seconds);
+                result.k(), given.text(TEMPERATURE), result.top1(), result.top5(), seconds);
         return result;
     }
 }

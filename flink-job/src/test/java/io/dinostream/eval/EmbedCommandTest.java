@@ -103,6 +103,18 @@ class EmbedCommandTest {
     }
 
     @Test
+    void s3IsReachedWithTheJobsOwnS3Options() {
+        String help = EmbedCommand.OPTIONS.help();
+
+        for (var option : io.dinostream.publish.PublishSettings.S3_OPTIONS) {
+            assertTrue(help.contains("--" + option.name() + " "), option + " in:\n" + help);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> EmbedCommand.run(List.of("--s3.request-timeout-ms", "0")));
+        assertEquals("--s3.request-timeout-ms must be > 0, got 0", e.getMessage());
+    }
+
+    @Test
     void missingOptionsAndAnEndlessSourceWithoutLimitAreUsageErrors() {
         IllegalArgumentException noOut = assertThrows(IllegalArgumentException.class,
                 () -> EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic")));

@@ -41,4 +41,18 @@ class KnnCommandTest {
                 () -> KnnCommand.run(List.of("--queries", "q.feat")));
         assertTrue(e.getMessage().startsWith("--bank FILE is required"), e.getMessage());
     }
+
+    @Test
+    void aMisspeltOptionIsRefusedWithTheNearestOne() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KnnCommand.run(List.of("--bnak", "b.feat", "--queries", "q.feat")));
+        assertTrue(e.getMessage().startsWith("unknown option --bnak; did you mean --bank?"), e.getMessage());
+    }
+
+    @Test
+    void aBadValueIsRefusedBeforeAnyFileIsRead() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KnnCommand.run(List.of("--bank", "missing.feat", "--queries", "missing.feat", "--k", "many")));
+        assertEquals("--k must be a whole number, got 'many'", e.getMessage());
+    }
 }
