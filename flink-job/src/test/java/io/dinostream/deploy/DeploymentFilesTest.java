@@ -439,7 +439,7 @@ final class DeploymentFilesTest {
         Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream").get("spec"));
         JobConfig config = JobConfig.fromArgs(strings(map(spec.get("job")).get("args")));
         // An own --flink.checkpoint-dir would let the job and the operator's upgrades disagree.
-        assertEquals("", config.get("flink.checkpoint-dir"), "the job takes execution.checkpointing.dir");
+        assertEquals("", config.flink().checkpointDir(), "the job takes execution.checkpointing.dir");
         Map<String, String> configuration = flinkDeploymentConfiguration();
         for (ConfigOption<?> directory : List.of(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 CheckpointingOptions.SAVEPOINT_DIRECTORY, HighAvailabilityOptions.HA_STORAGE_PATH)) {
@@ -456,7 +456,7 @@ final class DeploymentFilesTest {
         assertNotNull(interval, OperatorValidation.PERIODIC_SAVEPOINT_INTERVAL.key());
         assertTrue(OperatorValidation.isDuration(interval), "the operator reads it as a duration: " + interval);
         Duration every = ConfigurationUtils.convertValue(interval, Duration.class);
-        long checkpointMs = JobConfig.fromArgs(strings(map(spec.get("job")).get("args"))).getLong("flink.checkpoint-interval-ms");
+        long checkpointMs = JobConfig.fromArgs(strings(map(spec.get("job")).get("args"))).flink().checkpointIntervalMillis();
         assertTrue(every.toMillis() > checkpointMs, "savepoints every " + every + ", checkpoints every " + checkpointMs + " ms");
     }
 
