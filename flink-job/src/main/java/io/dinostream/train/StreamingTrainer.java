@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * DINO training over a stream of crop sets: micro-batches them into {@link DinoTrainer} steps,
@@ -35,6 +36,7 @@ public final class StreamingTrainer implements AutoCloseable {
     private final DinoTrainer trainer;
     private final Policy policy;
     private final StepWatchdog watchdog;
+    private final LongSupplier clockMillis;
     private final List<CropSet> pending = new ArrayList<>();
     private final Map<String, Long> offsets = new TreeMap<>();
     private long lastSnapshotStep = -1;
@@ -42,15 +44,20 @@ public final class StreamingTrainer implements AutoCloseable {
     private long dropped;
 
     public StreamingTrainer(TrainerConfig config, Policy policy) {
-        this(config, policy, StepWatchdog.manual(StepWatchdog.Limits.off(), stalled -> {}, System::nanoTime));
+        this(config, policy, StepWatchdog.manual(StepWatchdog.Limits.off(), stalled -> {}, System::nanoTime),
+                System::currentTimeMillis);
     }
 
-    /** A streaming trainer whose every step runs under {@code watchdog}. */
-    public StreamingTrainer(TrainerConfig config, Policy policy, StepWatchdog watchdog) {
+    /**
+     * A streaming trainer whose every step runs under {@code watchdog}, and whose snapshots by
+     * seconds and snapshot times follow {@code clockMillis} (the operator's processing time).
+     */
+    public StreamingTrainer(TrainerConfig config, Policy policy, StepWatchdog watchdog, LongSupplier clockMillis) {
         this.trainer = new DinoTrainer(config);
         this.policy = policy;
         this.watchdog = watchdog;
-        this.lastSnapshotMillis = System.currentTimeMillis();
+        this.clockMillis = clockMillis;
+        this.lastSnapshotMillis = clockMillis.getAsLong();
     }
 
     /**
@@ -95,7 +102,7 @@ public final class StreamingTrainer implements AutoCloseable {
         boolean atLimit = finished();
         boolean bySteps = policy.snapshotEverySteps() > 0 && step % policy.snapshotEverySteps() == 0;
         boolean byTime = policy.snapshotEverySeconds() > 0
-                && System.currentTimeMillis() - lastSnapshotMillis >= policy.snapshotEverySeconds() * 1000;
+                && clockMillis.getAsLong() - lastSnapshotMillis >= policy.snapshotEverySeconds() * 1000;
         if (step != lastSnapshotStep && (atLimit || bySteps || byTime)) {
             snapshots.accept(snapshot(atLimit));
         }
@@ -109,7 +116,7 @@ public final class StreamingTrainer implements AutoCloseable {
     /** The models now, as a snapshot to publish. */
     public ModelSnapshot snapshot(boolean isFinal) {
         lastSnapshotStep = trainer.stepCount();
-        lastSnapshotMillis = System.currentTimeMillis();
+        lastSnapshotMillis = clockMillis.getAsLong();
         Map<String, String> meta = Map.of("step", Long.toString(trainer.stepCount()), "format", "pt");
         byte[] teacher = Safetensors.write(trainer.teacher().stateDict(), meta);
         byte[] student = Safetensors.write(trainer.student().stateDict(), meta);

@@ -77,7 +77,8 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
             LOG.error(stalled.getMessage());
             getContainingTask().getEnvironment().failExternally(stalled);
         });
-        trainer = new StreamingTrainer(config, policy, watchdog);
+        // Flink's processing time: the wall clock in a job, a clock the test harness sets in tests.
+        trainer = new StreamingTrainer(config, policy, watchdog, getProcessingTimeService()::getCurrentProcessingTime);
         if (context.isRestored()) {
             for (byte[] saved : state.get()) {
                 trainer.loadState(saved);
