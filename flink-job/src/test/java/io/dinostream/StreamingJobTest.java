@@ -11,6 +11,9 @@ import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import io.dinostream.datasets.SyntheticSource;
 import io.dinostream.features.KnnClassifier;
+import io.dinostream.features.KnnResult;
+import io.dinostream.ingest.DecodeLimits;
+import io.dinostream.ingest.ImageDecoder;
 import io.dinostream.ingest.DecoderFixtures;
 import io.dinostream.ingest.ImageEncoding;
 import io.dinostream.local.EmbeddedKafka;
@@ -19,12 +22,14 @@ import io.dinostream.model.ParameterFactory;
 import io.dinostream.model.Safetensors;
 import io.dinostream.monitor.HoldOutProbes;
 import io.dinostream.monitor.ProbeScorer;
+import io.dinostream.monitor.ProbeSet;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointPublisher;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
 import io.dinostream.train.StepWatchdog;
+import io.dinostream.types.DecodedImage;
 import io.dinostream.types.ModelSnapshot;
 import io.dinostream.types.TrainingReport;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -71,6 +76,12 @@ class StreamingJobTest {
     static EmbeddedKafka kafka;
     static EmbeddedS3 s3;
     static Map<String, DeadLetter.Reason> corrupt = new HashMap<>();
+    /** What each corrupt record's dead letter must say, and the record as sent with its offset. */
+    static Map<String, String> corruptExplanation = new HashMap<>();
+    static Map<String, byte[]> corruptValue = new HashMap<>();
+    static Map<String, Long> corruptOffset = new HashMap<>();
+    /** The held-out good events' images in the order produced: the monitor's probes. */
+    static List<DecodedImage> heldOutImages = new java.util.ArrayList<>();
     /** Good events the monitor holds out of training at {@link #HOLD_OUT} percent. */
     static int heldOut;
     /** Kafka offset of the last good event that is trained on (not held out). */
@@ -89,6 +100,11 @@ class StreamingJobTest {
         corrupt.put("truncated-jpeg", DeadLetter.Reason.UNDECODABLE_IMAGE);
         corrupt.put("empty", DeadLetter.Reason.EMPTY_IMAGE);
         corrupt.put("huge", DeadLetter.Reason.TOO_LARGE);
+        corruptExplanation.put("bad-protobuf-1", "the record is not an ImageEvent protobuf message");
+        corruptExplanation.put("bad-protobuf-2", "the record is not an ImageEvent protobuf message");
+        corruptExplanation.put("truncated-jpeg", "the file was probably truncated, resend it whole");
+        corruptExplanation.put("empty", "the event has no image bytes");
+        corruptExplanation.put("huge", "over the 8192 px limit set by ingest.max-side");
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -97,21 +113,25 @@ class StreamingJobTest {
                 SyntheticSource images = new SyntheticSource(24, 4, 7)) {
             for (int i = 0; i < GOOD; i++) {
                 if (i == 10) {
-                    send(producer, "bad-protobuf-1", new byte[] {(byte) 0xFF, (byte) 0xFF, 0x01, 0x02, 0x03});
-                    send(producer, "truncated-jpeg", event("truncated-jpeg", ImageEvent.Encoding.JPEG,
+                    sendCorrupt(producer, "bad-protobuf-1", new byte[] {(byte) 0xFF, (byte) 0xFF, 0x01, 0x02, 0x03});
+                    sendCorrupt(producer, "truncated-jpeg", event("truncated-jpeg", ImageEvent.Encoding.JPEG,
                             Arrays.copyOf(jpeg, jpeg.length / 2)));
                 }
                 if (i == 50) {
-                    send(producer, "empty", event("empty", ImageEvent.Encoding.PNG, new byte[0]));
-                    send(producer, "huge", event("huge", ImageEvent.Encoding.PNG, ImageEncoding.pngClaiming(100_000, 100_000)));
+                    sendCorrupt(producer, "empty", event("empty", ImageEvent.Encoding.PNG, new byte[0]));
+                    sendCorrupt(producer, "huge", event("huge", ImageEvent.Encoding.PNG,
+                            ImageEncoding.pngClaiming(100_000, 100_000)));
                 }
                 if (i == 120) {
-                    send(producer, "bad-protobuf-2", "not a protobuf at all, just text".getBytes(StandardCharsets.UTF_8));
+                    sendCorrupt(producer, "bad-protobuf-2",
+                            "not a protobuf at all, just text".getBytes(StandardCharsets.UTF_8));
                 }
                 ImageEvent e = images.next();
                 long offset = send(producer, e.getId(), e.toByteArray());
                 if (HoldOutProbes.isHeldOut(e.getId(), e.getLabel(), Double.parseDouble(HOLD_OUT))) {
                     heldOut++;
+                    heldOutImages.add(new DecodedImage(e.getId(), null, ImageDecoder.decode(e, DecodeLimits.defaults()),
+                            e.getLabel()));
                 } else {
                     lastTrainedOffset = offset;
                 }
@@ -166,8 +186,11 @@ class StreamingJobTest {
             assertEquals(corrupt.keySet(), letters.keySet());
             letters.forEach((key, letter) -> {
                 assertEquals(corrupt.get(key), letter.getReason(), key + ": " + letter.getMessage());
+                assertTrue(letter.getMessage().contains(corruptExplanation.get(key)), key + ": " + letter.getMessage());
                 assertEquals("images", letter.getTopic());
-                assertTrue(!letter.getMessage().isBlank());
+                assertEquals(corruptOffset.get(key), letter.getOffset(), key + " offset");
+                assertTrue(Arrays.equals(corruptValue.get(key), letter.getOriginalValue().toByteArray()),
+                        key + ": the dead letter carries the record as sent");
             });
             assertTrue(heldOut >= ProbeScorer.MIN_PROBES, "the fixture holds out enough probes: " + heldOut);
             assertEquals(GOOD - heldOut, trained, "every good image is trained on, except the held-out probes");
@@ -179,8 +202,15 @@ class StreamingJobTest {
             long probes = evaluation.get(ProbeScorer.SIZE).getAsLong();
             assertTrue(probes >= ProbeScorer.MIN_PROBES && probes <= heldOut, "probe images " + probes
                     + " of " + heldOut + " held out");
-            double top1 = evaluation.get(ProbeScorer.TOP1).getAsDouble();
-            assertTrue(top1 >= 0 && top1 <= 100, "top-1 " + top1);
+            // The probes are the first held-out images to reach the monitor, in the order produced.
+            ProbeSet expectedProbes = new ProbeSet(heldOut, config.getInt("crops.global-size"));
+            heldOutImages.subList(0, (int) probes).forEach(expectedProbes::offer);
+            KnnResult expectedScore = new ProbeScorer(config.modelSpec(), config.getInt("crops.global-size"))
+                    .score(store.get(folder(lastStep()) + "teacher.safetensors").orElseThrow(), expectedProbes.probes());
+            assertEquals(expectedScore.top1(), evaluation.get(ProbeScorer.TOP1).getAsDouble(),
+                    "top-1 is the published teacher's score on the held-out probes");
+            assertEquals(expectedScore.top5(), evaluation.get(ProbeScorer.TOP5).getAsDouble(),
+                    "top-5 is the published teacher's score on the held-out probes");
             assertEquals(4.0, evaluation.get(ProbeScorer.CLASSES).getAsDouble(), "the synthetic fixture has 4 classes");
             assertEquals(KnnClassifier.DEFAULT_K, evaluation.get(ProbeScorer.K).getAsInt());
             assertEquals(lastTrainedOffset, last.getAsJsonObject("kafka_offsets").get("images/0").getAsLong(),
@@ -394,6 +424,11 @@ class StreamingJobTest {
 
     private static byte[] event(String id, ImageEvent.Encoding encoding, byte[] data) {
         return ImageEvent.newBuilder().setId(id).setEncoding(encoding).setData(ByteString.copyFrom(data)).build().toByteArray();
+    }
+
+    private static void sendCorrupt(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {
+        corruptValue.put(key, value);
+        corruptOffset.put(key, send(producer, key, value));
     }
 
     private static long send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {
