@@ -1,5 +1,6 @@
 package io.dinostream.eval;
 
+import io.dinostream.StandardOutput;
 import io.dinostream.features.Features;
 import io.dinostream.features.KnnResult;
 
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +33,22 @@ class KnnCommandTest {
     }
 
     @Test
-    void helpReturnsNothing() {
-        assertNull(KnnCommand.run(List.of("--help")));
+    void helpListsEveryOptionWithItsDefaultAndEvaluatesNothing() throws Exception {
+        AtomicReference<KnnResult> result = new AtomicReference<>(new KnnResult(0, 0, 0, 0, 0));
+
+        String printed = StandardOutput.of(() -> result.set(KnnCommand.run(List.of("--help"))));
+
+        List<String> lines = printed.lines().toList();
+        assertTrue(lines.get(0).startsWith("knn: weighted k-NN accuracy"), printed);
+        assertEquals(List.of("--bank", "--queries", "--k", "--temperature"), options(lines));
+        assertTrue(printed.contains("neighbours per query (default: 20)"), printed);
+        assertTrue(printed.contains("exp(similarity / T) (default: 0.07)"), printed);
+        assertNull(result.get());
+    }
+
+    /** The option names a help text lists, in order. */
+    static List<String> options(List<String> helpLines) {
+        return helpLines.stream().filter(l -> l.startsWith("  --")).map(l -> l.trim().split("\\s+")[0]).toList();
     }
 
     @Test
