@@ -101,7 +101,6 @@ public final class LinePlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         g.drawString(title, left, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawRect(left, top, plotW, plotH);
         for (int t = 0; t <= 5; t++) {
             double xv = xMin + (xMax - xMin) * t / 5;
             int px = left + plotW * t / 5;
@@ -116,6 +115,7 @@ public final class LinePlot {
             g.setColor(Color.BLACK);
             g.drawString(format(yv), left - 50, py + 4);
         }
+        g.drawRect(left, top, plotW, plotH); // after the grid, whose outer lines fall on the frame
         g.drawString(xLabel, left + plotW / 2 - 40, h - 25);
         g.rotate(-Math.PI / 2);
         g.drawString(yLabel, -(top + plotH / 2 + 40), 20);
