@@ -78,10 +78,19 @@ public final class ProbeScorer {
                 rows = embedder.embed(probes.stream().map(DecodedImage::image).toList());
             }
             String[] labels = probes.stream().map(DecodedImage::label).toArray(String[]::new);
-            return new KnnClassifier(new Features(rows, labels)).evaluateLeaveOneOut();
+            return score(new Features(rows, labels));
         } finally {
             JniUtils.setNumThreads(threads);
         }
+    }
+
+    /**
+     * The probe score of embedded probes: leave-one-out weighted k-NN with eval_knn.py's defaults
+     * (k {@value KnnClassifier#DEFAULT_K}, T {@value KnnClassifier#DEFAULT_TEMPERATURE}), each probe
+     * classified by its nearest other probes.
+     */
+    public static KnnResult score(Features probes) {
+        return new KnnClassifier(probes).evaluateLeaveOneOut();
     }
 
     /** The evaluation map of a result: the keys above. */
