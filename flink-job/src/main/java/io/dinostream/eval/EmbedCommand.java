@@ -33,19 +33,19 @@ import java.util.List;
 
 /**
  * {@code embed}: loads a published checkpoint's teacher backbone (verified against its manifest)
- * and writes the features of a dataset's images as a {@link Features} file (the format {@code knn}
- * reads). The file
- * appears only when complete: it is written beside the target and renamed into place.
+ * and writes the features of a dataset's images as a {@link Features} file, a numpy .npz archive
+ * that numpy and {@code knn} read. The file appears only when complete: it is written beside the
+ * target and renamed into place.
  */
 public final class EmbedCommand {
 
     private static final String USAGE = """
             embed: features of images from a published checkpoint's teacher backbone
 
-            Writes CSV: a header 'label,f0,...,f{D-1}', then one row per image with its label
-            (empty when none) and its D features (exact float decimals). Images are resized to
-            the checkpoint's global crop size and normalised as in training; the backbone runs
-            in eval mode.
+            Writes a numpy .npz archive: 'features', float32, one row of D features per image,
+            and 'labels', each image's label ('' when none). numpy.load(FILE)['features'] reads
+            it; so does knn. Images are resized to the checkpoint's global crop size and
+            normalised as in training; the backbone runs in eval mode.
 
             Usage: embed --checkpoint s3://bucket/prefix|file:///path [--step latest|N]
                          --images idx:PATH|folder:PATH|synthetic [--limit N] --out FILE""";
@@ -56,7 +56,7 @@ public final class EmbedCommand {
     static final Option<String> IMAGES = Option.text("images", "", "images to embed: " + ImageSources.FORMS);
     static final Option<Long> LIMIT =
             Option.wholeNumber("limit", "0", "embed at most N images (0: all; synthetic needs a limit)").nonNegative();
-    static final Option<String> OUT = Option.text("out", "", "CSV file to write");
+    static final Option<String> OUT = Option.text("out", "", "the .npz file to write (features and labels, as numpy.savez writes them)");
     static final Option<Integer> BATCH_SIZE = Option.integer("batch-size",
             Integer.toString(Embedder.DEFAULT_BATCH_SIZE), "images per forward pass")
             .check(b -> b >= 1, text -> "--batch-size must be >= 1, got " + text);

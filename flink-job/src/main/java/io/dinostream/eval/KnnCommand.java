@@ -12,14 +12,15 @@ import java.util.List;
 
 /**
  * The {@code knn} command: k-NN top-1 / top-5 accuracy of labelled query features against a
- * labelled bank, both {@link Features} files (as eval_knn.py's train and val features).
+ * labelled bank, both {@link Features} files (.npz, as {@code embed} writes them; as eval_knn.py's
+ * train and val features).
  */
 public final class KnnCommand {
 
     static final Option<String> BANK =
-            Option.text("bank", "", "features file of the labelled bank (training set), required");
+            Option.text("bank", "", ".npz features file (from embed) of the labelled bank (training set), required");
     static final Option<String> QUERIES =
-            Option.text("queries", "", "features file of the labelled queries (validation set), required");
+            Option.text("queries", "", ".npz features file (from embed) of the labelled queries (validation set), required");
     static final Option<Integer> K = Option.integer("k", Integer.toString(KnnClassifier.DEFAULT_K), "neighbours per query");
     static final Option<Double> TEMPERATURE = Option.number("temperature",
             Double.toString(KnnClassifier.DEFAULT_TEMPERATURE), "T in the neighbour weight exp(similarity / T)");

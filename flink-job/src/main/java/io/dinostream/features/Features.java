@@ -1,50 +1,40 @@
 package io.dinostream.features;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An immutable labelled feature matrix: {@code size()} rows of {@code dim()} floats, one label per
  * row. Labels are {@code ImageEvent} labels; the empty string means unlabelled (as an unset proto3
  * string), and a {@code null} label is taken as empty. Values must be finite.
  *
- * <p>File format (version 1), every number big-endian as Java's {@code DataOutputStream} writes it
- * (Python: {@code struct} with {@code '>'}, numpy {@code '>f4'}):
+ * <p>Files are numpy {@code .npz} archives, as {@code numpy.savez} writes them, so numpy, pandas or
+ * any tool that reads numpy loads them:
  *
  * <pre>
- * magic    8 bytes  ASCII "DINOFEAT"
- * version  int32    1
- * n        int32    rows, 0 or more
- * dim      int32    floats per row, 1 or more
- * n times:
- *   length int32    bytes of the label, 0 = unlabelled
- *   label   length bytes of standard UTF-8
- *   values  dim × float32 (IEEE 754)
+ * features  float32, rows × dimensions
+ * labels    str (numpy unicode), one per row, "" when unlabelled
  * </pre>
  *
- * Nothing may follow the last row. {@link #read} refuses a file that is not in this format, is cut
- * short or has bytes left over, with a message that says which.
+ * In Python: {@code f = numpy.load(path); f["features"], f["labels"]}. numpy drops the trailing NUL
+ * characters of a str element, so a label ending in one does not survive.
  */
 public final class Features {
 
-    private static final byte[] MAGIC = "DINOFEAT".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
-    private static final int HEADER_BYTES = MAGIC.length + 3 * Integer.BYTES;
+    /** The arrays of a features file. */
+    static final String FEATURES = "features";
+    static final String LABELS = "labels";
+
+    /** How the files of earlier versions began, so that one gets a message saying what to do. */
+    private static final byte[] OLD_MAGIC = "DINOFEAT".getBytes(StandardCharsets.US_ASCII);
 
     /** {@code torch.nn.functional.normalize}'s default eps: a zero row stays zero. */
     private static final double NORMALIZE_EPS = 1e-12;
@@ -185,117 +175,71 @@ public final class Features {
         return data;
     }
 
-    /** Writes this matrix to path in the format described above, replacing any file there. */
+    /** Writes this matrix to path as described above (numpy .npz), replacing any file there. */
     public void write(Path path) {
-        try (DataOutputStream out =
-                new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(path), 1 << 16))) {
-            out.write(MAGIC);
-            out.writeInt(VERSION);
-            out.writeInt(n);
-            out.writeInt(dim);
-            for (int r = 0; r < n; r++) {
-                byte[] label = labels[r].getBytes(StandardCharsets.UTF_8);
-                out.writeInt(label.length);
-                out.write(label);
-                for (int c = 0; c < dim; c++) {
-                    out.writeFloat(data[r * dim + c]);
-                }
-            }
+        Map<String, Npz.Array> arrays = new LinkedHashMap<>();
+        arrays.put(FEATURES, Npz.float32(data, n, dim));
+        arrays.put(LABELS, Npz.unicode(labels));
+        try {
+            Npz.write(path, arrays);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write features file " + path, e);
         }
     }
 
-    /** Reads a file written by {@link #write}; refuses anything else with a message saying why. */
+    /**
+     * Reads a features file: what {@link #write} writes, or any .npz with a 2-D float32 or float64
+     * {@code features} array and, optionally, a 1-D str {@code labels} array (rows without are
+     * unlabelled). Refuses anything else with a message that says why.
+     */
     public static Features read(Path path) {
-        long fileSize;
-        try {
-            fileSize = Files.size(path);
+        byte[] start;
+        try (var in = Files.newInputStream(path)) {
+            start = in.readNBytes(OLD_MAGIC.length);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("features file " + path + " does not exist");
         } catch (IOException e) {
             throw new UncheckedIOException("could not read features file " + path, e);
         }
-        try (DataInputStream in =
-                new DataInputStream(new BufferedInputStream(Files.newInputStream(path), 1 << 16))) {
-            byte[] magic = new byte[MAGIC.length];
-            int got = in.readNBytes(magic, 0, magic.length);
-            if (!Arrays.equals(magic, 0, got, MAGIC, 0, got) || got == 0) {
-                throw new IllegalArgumentException(
-                        path + " is not a DINO Stream features file: it does not start with \"DINOFEAT\"");
-            }
-            if (fileSize < HEADER_BYTES) {
-                throw truncated(path, "the " + HEADER_BYTES + "-byte header", fileSize);
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new IllegalArgumentException(
-                        path + " is features file version " + version + "; this build reads version " + VERSION);
-            }
-            int n = in.readInt();
-            int dim = in.readInt();
-            if (n < 0 || dim < 1) {
-                throw new IllegalArgumentException(
-                        path + " is corrupt: header says " + n + " rows of " + dim + " floats");
-            }
-            long minimum = HEADER_BYTES + (long) n * (Integer.BYTES + (long) dim * Float.BYTES);
-            if (minimum > fileSize) {
-                throw truncated(path, n + " rows of " + dim + " floats (at least " + minimum + " bytes)", fileSize);
-            }
-            if ((long) n * dim > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException(
-                        path + " holds " + n + " × " + dim + " floats, more than one Java array can hold");
-            }
-            float[] data = new float[n * dim];
-            String[] labels = new String[n];
-            long consumed = HEADER_BYTES;
-            byte[] rowBytes = new byte[dim * Float.BYTES];
-            for (int r = 0; r < n; r++) {
-                int length = in.readInt();
-                long rest = fileSize - consumed - Integer.BYTES;
-                if (length < 0 || length > rest) {
-                    throw new IllegalArgumentException(path + " is corrupt or truncated: row " + r
-                            + " has a label of " + length + " bytes, " + rest + " bytes are left in the file");
-                }
-                byte[] label = in.readNBytes(length);
-                labels[r] = decodeUtf8(label, path, r);
-                in.readFully(rowBytes);
-                ByteBuffer.wrap(rowBytes).asFloatBuffer().get(data, r * dim, dim);
-                consumed += Integer.BYTES + length + rowBytes.length;
-            }
-            if (consumed != fileSize) {
-                throw new IllegalArgumentException(path + " has " + (fileSize - consumed)
-                        + " bytes after its last row (" + n + " rows of " + dim + " floats): not a valid features file");
-            }
-            for (int i = 0; i < data.length; i++) {
-                if (!Float.isFinite(data[i])) {
-                    throw new IllegalArgumentException(path + ": feature " + (i % dim) + " of row " + (i / dim)
-                            + " is " + data[i] + "; values must be finite");
-                }
-            }
-            return new Features(data, n, dim, labels, false);
-        } catch (EOFException e) {
-            throw truncated(path, "all its rows", fileSize);
+        if (Arrays.equals(start, OLD_MAGIC)) {
+            throw new IllegalArgumentException(path + " is a features file of an earlier DINO Stream (DINOFEAT);"
+                    + " features files are numpy .npz archives now: run embed again to write it");
+        }
+        if (!Npz.looksLikeZip(start)) {
+            throw new IllegalArgumentException(path + " is not a features file: it is no .npz archive (as embed and"
+                    + " numpy.savez write) with a features array and a labels array");
+        }
+        Map<String, Npz.Array> arrays;
+        try {
+            arrays = Npz.read(path);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read features file " + path, e);
         }
-    }
-
-    private static IllegalArgumentException truncated(Path path, String expected, long fileSize) {
-        return new IllegalArgumentException(
-                path + " is truncated: it should hold " + expected + " but has only " + fileSize + " bytes");
-    }
-
-    private static String decodeUtf8(byte[] bytes, Path path, int row) {
-        try {
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
-            return chars.toString();
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(path + " is corrupt: the label of row " + row + " is not valid UTF-8");
+        Npz.Array features = arrays.get(FEATURES);
+        if (features == null || features.shape().length != 2 || features.shape()[1] < 1) {
+            throw new IllegalArgumentException(path + " holds " + Npz.describe(arrays) + "; a features file needs a"
+                    + " 2-D array features (rows × dimensions, 1 or more) and a 1-D array labels");
         }
+        int rows = Math.toIntExact(features.shape()[0]);
+        int columns = Math.toIntExact(features.shape()[1]);
+        float[] values = Npz.floats(features, path + ": array features");
+        String[] rowLabels = new String[rows];
+        Arrays.fill(rowLabels, "");
+        Npz.Array labelArray = arrays.get(LABELS);
+        if (labelArray != null) {
+            if (labelArray.shape().length != 1 || labelArray.shape()[0] != rows) {
+                throw new IllegalArgumentException(path + " holds " + Npz.describe(arrays) + "; labels must be a 1-D"
+                        + " array of one label per row of features");
+            }
+            rowLabels = Npz.strings(labelArray, path + ": array labels");
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException(path + ": feature " + (i % columns) + " of row " + (i / columns)
+                        + " is " + values[i] + "; values must be finite");
+            }
+        }
+        return new Features(values, rows, columns, rowLabels, false);
     }
 
     private void checkRow(int row) {

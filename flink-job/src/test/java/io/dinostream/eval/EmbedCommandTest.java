@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dinostream.StandardOutput;
 import io.dinostream.datasets.ImageSource;
 import io.dinostream.datasets.ImageSources;
 import io.dinostream.features.Embedder;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code embed} from the command line: checkpoint and images in, CSV out. */
+/** {@code embed} from the command line: checkpoint and images in, a numpy .npz of features and labels out. */
 class EmbedCommandTest {
 
     @TempDir Path dir;
@@ -40,7 +41,7 @@ class EmbedCommandTest {
 
     @Test
     void writesOneRowPerImageWithItsLabelAndTheCheckpointsFeatures() throws Exception {
-        Path out = dir.resolve("out/features.feat");
+        Path out = dir.resolve("out/features.npz");
         assertEquals(0, EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic",
                 "--limit", "5", "--out", out.toString())));
 
@@ -70,8 +71,8 @@ class EmbedCommandTest {
 
     @Test
     void aGivenStepIsUsed() throws Exception {
-        Path latest = dir.resolve("latest.feat");
-        Path first = dir.resolve("first.feat");
+        Path latest = dir.resolve("latest.npz");
+        Path first = dir.resolve("first.npz");
         List<String> common = List.of("--checkpoint", store.location(), "--images", "synthetic:4", "--limit", "3");
         List<String> a = new ArrayList<>(common);
         a.addAll(List.of("--out", latest.toString()));
@@ -88,7 +89,7 @@ class EmbedCommandTest {
         byte[] data = Files.readAllBytes(teacher);
         data[100] ^= 0x40;
         Files.write(teacher, data);
-        Path out = dir.resolve("features.feat");
+        Path out = dir.resolve("features.npz");
         assertEquals(1, EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic",
                 "--limit", "5", "--out", out.toString())));
         assertFalse(Files.exists(out));
@@ -98,7 +99,7 @@ class EmbedCommandTest {
     void aCheckpointFolderThatDoesNotExistFailsAndIsNotCreated() {
         Path missing = dir.resolve("no-such-folder");
         assertEquals(1, EmbedCommand.run(List.of("--checkpoint", missing.toUri().toString(), "--images", "synthetic",
-                "--limit", "5", "--out", dir.resolve("features.feat").toString())));
+                "--limit", "5", "--out", dir.resolve("features.npz").toString())));
         assertFalse(Files.exists(missing));
     }
 
@@ -115,13 +116,25 @@ class EmbedCommandTest {
     }
 
     @Test
+    void helpSaysTheOutputIsANumpyArchiveAndListsEveryOption() throws Exception {
+        String printed = StandardOutput.of(() -> assertEquals(0, EmbedCommand.run(List.of("--help"))));
+
+        assertTrue(printed.contains("Writes a numpy .npz archive: 'features', float32"), printed);
+        assertTrue(printed.contains("the .npz file to write"), printed);
+        assertFalse(printed.contains("CSV"), printed);
+        assertEquals(List.of("--checkpoint", "--step", "--images", "--limit", "--out", "--batch-size", "--seed",
+                "--s3.endpoint", "--s3.region", "--s3.access-key", "--s3.secret-key", "--s3.request-timeout-ms"),
+                KnnCommandTest.options(printed.lines().toList()));
+    }
+
+    @Test
     void missingOptionsAndAnEndlessSourceWithoutLimitAreUsageErrors() {
         IllegalArgumentException noOut = assertThrows(IllegalArgumentException.class,
                 () -> EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic")));
         assertTrue(noOut.getMessage().contains("--out is required"), noOut.getMessage());
         IllegalArgumentException endless = assertThrows(IllegalArgumentException.class,
                 () -> EmbedCommand.run(List.of("--checkpoint", store.location(), "--images", "synthetic",
-                        "--out", dir.resolve("x.csv").toString())));
+                        "--out", dir.resolve("x.npz").toString())));
         assertTrue(endless.getMessage().contains("--limit"), endless.getMessage());
     }
 }

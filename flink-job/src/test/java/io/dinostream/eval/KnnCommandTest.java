@@ -21,8 +21,8 @@ class KnnCommandTest {
 
     @Test
     void evaluatesTwoFeatureFiles() {
-        Path bank = dir.resolve("bank.feat");
-        Path queries = dir.resolve("queries.feat");
+        Path bank = dir.resolve("bank.npz");
+        Path queries = dir.resolve("queries.npz");
         new Features(new float[][] {{1f, 0f}, {0.9f, 0.1f}, {0f, 1f}}, new String[] {"a", "a", "b"}).write(bank);
         new Features(new float[][] {{1f, 0.05f}, {0.1f, 1f}}, new String[] {"a", "b"}).write(queries);
 
@@ -54,7 +54,7 @@ class KnnCommandTest {
     @Test
     void bankAndQueriesAreRequired() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KnnCommand.run(List.of("--queries", "q.feat")));
+                () -> KnnCommand.run(List.of("--queries", "q.npz")));
         assertTrue(e.getMessage().startsWith("--bank FILE is required"), e.getMessage());
     }
 
