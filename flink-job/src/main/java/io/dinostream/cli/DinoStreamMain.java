@@ -13,8 +13,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The one entry point: {@code demo} (the embedded end-to-end stack), {@code job} (the job against
- * real endpoints), {@code bench-step} (trainer step time), {@code help}.
+ * The one entry point: the commands listed in its usage text ({@code demo}, {@code job},
+ * {@code produce}, {@code bench-step}, {@code bench-quality}, {@code embed}, {@code knn},
+ * {@code chaos}, {@code help}), each run by a case of the switch in {@link #main}.
  */
 public final class DinoStreamMain {
 
@@ -23,16 +24,16 @@ public final class DinoStreamMain {
             DINO Stream: continuous DINO self-supervised training on image streams.
 
             Commands:
-              demo         run Kafka, object storage, a producer and the job in one process
-              job          run the job against real Kafka and object storage (as 'flink run' does)
-              produce      send images (synthetic, IDX files, a folder) to a Kafka topic
-              bench-step   measure the DINO trainer's step time on this machine
+              demo           run Kafka, object storage, a producer and the job in one process
+              job            run the job against real Kafka and object storage (as 'flink run' does)
+              produce        send images (synthetic, IDX files, a folder) to a Kafka topic
+              bench-step     measure the DINO trainer's step time on this machine
               bench-quality  train on Fashion-MNIST for a budget and score each checkpoint with k-NN
-              embed        write the features of images from a published checkpoint
-              knn          k-NN top-1/top-5 accuracy of query features against a labelled bank
-              chaos        run the job under injected faults (kill -9, store and broker down, poison, CPU hog)
-                           and check that nothing is lost
-              help         this text
+              embed          write the features of images from a published checkpoint (numpy .npz)
+              knn            k-NN top-1/top-5 accuracy of query features against a labelled bank
+              chaos          run the job under injected faults (kill -9, store and broker down, poison,
+                             CPU hog) and check that nothing is lost
+              help           this text
 
             Run '<command> --help' for a command's options.""";
 
