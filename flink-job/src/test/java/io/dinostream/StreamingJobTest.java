@@ -203,9 +203,9 @@ class StreamingJobTest {
             assertTrue(probes >= ProbeScorer.MIN_PROBES && probes <= heldOut, "probe images " + probes
                     + " of " + heldOut + " held out");
             // The probes are the first held-out images to reach the monitor, in the order produced.
-            ProbeSet expectedProbes = new ProbeSet(heldOut, config.getInt("crops.global-size"));
+            ProbeSet expectedProbes = new ProbeSet(heldOut, config.crops().policy().globalSize());
             heldOutImages.subList(0, (int) probes).forEach(expectedProbes::offer);
-            KnnResult expectedScore = new ProbeScorer(config.modelSpec(), config.getInt("crops.global-size"))
+            KnnResult expectedScore = new ProbeScorer(config.model().spec(), config.crops().policy().globalSize())
                     .score(store.get(folder(lastStep()) + "teacher.safetensors").orElseThrow(), expectedProbes.probes());
             assertEquals(expectedScore.top1(), evaluation.get(ProbeScorer.TOP1).getAsDouble(),
                     "top-1 is the published teacher's score on the held-out probes");

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class ProbeMonitorTest {
 
-    private static final ModelSpec SPEC = CheckpointFixtures.CONFIG.modelSpec();
-    private static final int SIDE = CheckpointFixtures.CONFIG.getInt("crops.global-size");
+    private static final ModelSpec SPEC = CheckpointFixtures.CONFIG.model().spec();
+    private static final int SIDE = CheckpointFixtures.CONFIG.crops().policy().globalSize();
 
     private final List<TwoInputStreamOperatorTestHarness<ModelSnapshot, DecodedImage, ModelSnapshot>> opened =
             new ArrayList<>();
