@@ -27,6 +27,7 @@ import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointLoader;
 import io.dinostream.publish.FileObjectStore;
 import io.dinostream.publish.LoadedCheckpoint;
+import io.dinostream.publish.Manifest;
 import io.dinostream.types.RgbImage;
 
 import java.io.IOException;
@@ -132,17 +133,15 @@ public final class QualityBenchmark {
                         random = randomBaseline(ckpt, bank, queries);
                         System.out.printf("random-init backbone: top-1 %.2f%%, top-5 %.2f%%%n", random.top1(), random.top5());
                     }
-                    JsonObject m = ckpt.manifest();
-                    Instant created = Instant.parse(m.get("created_at").getAsString());
+                    Manifest m = ckpt.manifest();
+                    Instant created = m.createdAt();
                     if (started == null) {
                         started = jobStart(workdir, created);
                     }
                     Embedder embedder = new Embedder(ckpt);
                     KnnResult r = knn(features(embedder, bank), features(embedder, queries));
-                    double probe = m.has("evaluation")
-                            ? m.getAsJsonObject("evaluation").get(ProbeScorer.TOP1).getAsDouble()
-                            : Double.NaN;
-                    Row row = new Row(step, m.get("images_seen").getAsLong(),
+                    double probe = m.evaluation().getOrDefault(ProbeScorer.TOP1, Double.NaN);
+                    Row row = new Row(step, m.imagesSeen(),
                             (created.toEpochMilli() - started.toEpochMilli()) / 60000.0, r, probe);
                     rows.add(row);
                     System.out.printf("step %d (%.1f min, %d images): top-1 %.2f%%, top-5 %.2f%%%n", row.step,

@@ -43,13 +43,10 @@ import java.util.Optional;
  */
 public final class CheckpointLoader {
 
-    /** The manifest format this loader reads. */
-    public static final String FORMAT = "dino-stream-checkpoint/1";
-
     /** The file whose backbone is loaded. */
     public static final String TEACHER = "teacher.safetensors";
 
-    private static final String MANIFEST = "manifest.json";
+    private static final String MANIFEST = Manifest.FILE;
     private static final String BACKBONE_PREFIX = "backbone.";
 
     /** The manifest config keys the backbone and its input size are rebuilt from. */
@@ -79,8 +76,11 @@ public final class CheckpointLoader {
         String folder = CheckpointPublisher.folder(step);
         String where = store.location() + "/" + folder;
 
-        JsonObject manifest = readManifest(store, folder, step);
-        JsonObject expected = fileEntry(manifest, where);
+        Manifest manifest = readManifest(store, folder, step);
+        Manifest.FileEntry expected = manifest.files().get(TEACHER);
+        if (expected == null) {
+            throw new CorruptCheckpointException(where + MANIFEST + " lists no " + TEACHER);
+        }
         byte[] teacher = store.get(folder + TEACHER).orElseThrow(() -> new IOException(
                 "no " + TEACHER + " at " + where + TEACHER + ", though the manifest lists it: the checkpoint is"
                         + " incomplete (deleted or not fully copied)"));
@@ -168,24 +168,15 @@ public final class CheckpointLoader {
         return step;
     }
 
-    private static JsonObject readManifest(ObjectStore store, String folder, long step) throws IOException {
+    private static Manifest readManifest(ObjectStore store, String folder, long step) throws IOException {
         String where = store.location() + "/" + folder + MANIFEST;
         Optional<byte[]> bytes = store.get(folder + MANIFEST);
         if (bytes.isEmpty()) {
             throw new IOException("no checkpoint at step " + step + ": " + where + " does not exist"
                     + availableSteps(store));
         }
-        JsonObject manifest = parseJson(bytes.get(), where);
-        String format = manifest.has("format") ? manifest.get("format").getAsString() : "(none)";
-        if (!FORMAT.equals(format)) {
-            throw new CorruptCheckpointException(where + " has format " + format + "; this loader reads " + FORMAT);
-        }
-        long recorded;
-        try {
-            recorded = manifest.get("step").getAsLong();
-        } catch (RuntimeException e) {
-            throw new CorruptCheckpointException(where + " has no step number", e);
-        }
+        Manifest manifest = Manifest.parse(bytes.get(), where);
+        long recorded = manifest.step();
         if (recorded != step) {
             throw new CorruptCheckpointException(where + " is for step " + recorded + ", not " + step
                     + ": the checkpoint folder was moved or tampered with");
@@ -210,23 +201,10 @@ public final class CheckpointLoader {
         }
     }
 
-    /** The manifest's {sha256, size} of the teacher file. */
-    private static JsonObject fileEntry(JsonObject manifest, String where) throws CorruptCheckpointException {
-        JsonElement files = manifest.get("files");
-        if (files == null || !files.isJsonObject() || !files.getAsJsonObject().has(TEACHER)) {
-            throw new CorruptCheckpointException(where + MANIFEST + " lists no " + TEACHER);
-        }
-        JsonObject entry = files.getAsJsonObject().getAsJsonObject(TEACHER);
-        if (!entry.has("sha256") || !entry.has("size")) {
-            throw new CorruptCheckpointException(where + MANIFEST + " gives no sha256 and size for " + TEACHER);
-        }
-        return entry;
-    }
-
     /** Refuses data whose size or sha256 is not the manifest's. */
-    static void verify(byte[] data, JsonObject expected, String what) throws CorruptCheckpointException {
-        long expectedSize = expected.get("size").getAsLong();
-        String expectedSha = expected.get("sha256").getAsString().toLowerCase(Locale.ROOT);
+    static void verify(byte[] data, Manifest.FileEntry expected, String what) throws CorruptCheckpointException {
+        long expectedSize = expected.size();
+        String expectedSha = expected.sha256().toLowerCase(Locale.ROOT);
         String actualSha = CheckpointPublisher.sha256(data);
         if (data.length != expectedSize) {
             throw new CorruptCheckpointException("size mismatch for " + what + ": the manifest says "
@@ -241,20 +219,16 @@ public final class CheckpointLoader {
     }
 
     /** The manifest config's model options (nothing else, so no secret and no unknown key). */
-    private static Map<String, String> modelSettings(JsonObject manifest, String where)
+    private static Map<String, String> modelSettings(Manifest manifest, String where)
             throws CorruptCheckpointException {
-        JsonElement config = manifest.get("config");
-        if (config == null || !config.isJsonObject()) {
-            throw new CorruptCheckpointException(where + MANIFEST + " has no config");
-        }
         Map<String, String> settings = new LinkedHashMap<>();
         for (String key : MODEL_KEYS) {
-            JsonElement value = config.getAsJsonObject().get(key);
-            if (value == null || !value.isJsonPrimitive()) {
+            String value = manifest.config().get(key);
+            if (value == null) {
                 throw new CorruptCheckpointException(
                         "the config in " + where + MANIFEST + " has no " + key + ": cannot rebuild the model");
             }
-            settings.put(key, value.getAsString());
+            settings.put(key, value);
         }
         return settings;
     }

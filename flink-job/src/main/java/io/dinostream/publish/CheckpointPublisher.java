@@ -20,9 +20,9 @@ import java.util.Optional;
 /**
  * Writes a {@link ModelSnapshot} as an immutable checkpoint folder
  * {@code step-<12 digits>/} holding {@code teacher.safetensors}, {@code student.safetensors} and,
- * written after them, {@code manifest.json} (step, time, images seen, config, code version,
- * metrics, the probe monitor's evaluation when there is one, Kafka offsets, sha256 and size of each
- * file); then {@code latest.json} naming the folder,
+ * written after them, {@code manifest.json} (a {@link Manifest}: step, time, images seen, config,
+ * code version, metrics, the probe monitor's evaluation when there is one, Kafka offsets, sha256 and
+ * size of each file); then {@code latest.json} naming the folder,
  * written last and never moved back to an older step. A reader that follows latest.json never sees
  * a partial checkpoint. Each write is retried with a doubling backoff before giving up.
  */
@@ -77,7 +77,7 @@ public final class CheckpointPublisher {
      */
     public boolean publish(ModelSnapshot snapshot) throws IOException, InterruptedException {
         String folder = folder(snapshot.step());
-        if (withRetry("read " + folder + "manifest.json", () -> store.get(folder + "manifest.json")).isPresent()) {
+        if (withRetry("read " + folder + Manifest.FILE, () -> store.get(folder + Manifest.FILE)).isPresent()) {
             LOG.info("checkpoint {} already published; keeping it", folder);
             advanceLatest(snapshot.step(), folder);
             return false;
@@ -85,34 +85,17 @@ public final class CheckpointPublisher {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("teacher.safetensors", snapshot.teacher());
         files.put("student.safetensors", snapshot.student());
-        JsonObject fileInfo = new JsonObject();
+        Map<String, Manifest.FileEntry> entries = new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             withRetry("write " + folder + f.getKey(), () -> {
                 store.put(folder + f.getKey(), f.getValue(), "application/octet-stream");
                 return null;
             });
-            JsonObject info = new JsonObject();
-            info.addProperty("sha256", sha256(f.getValue()));
-            info.addProperty("size", f.getValue().length);
-            fileInfo.add(f.getKey(), info);
+            entries.put(f.getKey(), Manifest.FileEntry.of(f.getValue()));
         }
-        JsonObject manifest = new JsonObject();
-        manifest.addProperty("format", "dino-stream-checkpoint/1");
-        manifest.addProperty("step", snapshot.step());
-        manifest.addProperty("created_at", Instant.ofEpochMilli(snapshot.createdAtMillis()).toString());
-        manifest.addProperty("images_seen", snapshot.imagesSeen());
-        manifest.addProperty("final", snapshot.isFinal());
-        manifest.addProperty("code_version", codeVersion());
-        manifest.add("config", GSON.toJsonTree(config));
-        manifest.add("metrics", GSON.toJsonTree(snapshot.metrics()));
-        if (!snapshot.evaluation().isEmpty()) {
-            manifest.add("evaluation", GSON.toJsonTree(new java.util.TreeMap<>(snapshot.evaluation())));
-        }
-        manifest.add("kafka_offsets", GSON.toJsonTree(snapshot.kafkaOffsets()));
-        manifest.add("files", fileInfo);
-        byte[] manifestBytes = GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8);
-        withRetry("write " + folder + "manifest.json", () -> {
-            store.put(folder + "manifest.json", manifestBytes, "application/json");
+        byte[] manifestBytes = Manifest.of(snapshot, config, entries).toJson();
+        withRetry("write " + folder + Manifest.FILE, () -> {
+            store.put(folder + Manifest.FILE, manifestBytes, "application/json");
             return null;
         });
         advanceLatest(snapshot.step(), folder);
@@ -131,7 +114,7 @@ public final class CheckpointPublisher {
         JsonObject latest = new JsonObject();
         latest.addProperty("step", step);
         latest.addProperty("folder", folder);
-        latest.addProperty("manifest", folder + "manifest.json");
+        latest.addProperty("manifest", folder + Manifest.FILE);
         latest.addProperty("published_at", Instant.now().toString());
         byte[] bytes = GSON.toJson(latest).getBytes(StandardCharsets.UTF_8);
         withRetry("write " + LATEST, () -> {

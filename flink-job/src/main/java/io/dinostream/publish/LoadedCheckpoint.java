@@ -1,7 +1,6 @@
 package io.dinostream.publish;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonObject;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.ResNet;
 
@@ -15,7 +14,7 @@ public final class LoadedCheckpoint implements AutoCloseable {
 
     private final long step;
     private final String location;
-    private final JsonObject manifest;
+    private final Manifest manifest;
     private final ModelSpec modelSpec;
     private final int globalSize;
     private final ResNet backbone;
@@ -24,7 +23,7 @@ public final class LoadedCheckpoint implements AutoCloseable {
     LoadedCheckpoint(
             long step,
             String location,
-            JsonObject manifest,
+            Manifest manifest,
             ModelSpec modelSpec,
             int globalSize,
             ResNet backbone,
@@ -48,9 +47,9 @@ public final class LoadedCheckpoint implements AutoCloseable {
         return location;
     }
 
-    /** A copy of the parsed manifest.json (step, config, metrics, files, ...). */
-    public JsonObject manifest() {
-        return manifest.deepCopy();
+    /** The checkpoint's manifest (step, time, config, metrics, evaluation, files, ...). */
+    public Manifest manifest() {
+        return manifest;
     }
 
     /** The network the checkpoint was trained with, rebuilt from the manifest's config. */

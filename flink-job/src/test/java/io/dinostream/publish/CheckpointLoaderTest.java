@@ -43,7 +43,7 @@ class CheckpointLoaderTest {
             assertEquals(CheckpointFixtures.CONFIG.model().spec(), loaded.modelSpec());
             assertEquals(16, loaded.globalSize());
             assertEquals(32, loaded.featureDim(), "resnet18 of width 4: 8 x 4 features");
-            assertEquals(2, loaded.manifest().get("step").getAsLong());
+            assertEquals(2, loaded.manifest().step());
             assertBackboneEquals(CheckpointFixtures.snapshots().get(1), loaded);
             NDArray tracked = loaded.backbone().stateDict().get("bn1.num_batches_tracked");
             assertEquals(2L, tracked.getLong(), "BatchNorm counters are loaded too");
@@ -137,6 +137,19 @@ class CheckpointLoaderTest {
         CorruptCheckpointException e =
                 assertThrows(CorruptCheckpointException.class, () -> CheckpointLoader.load(store, "latest"));
         assertTrue(e.getMessage().contains("backbone.conv1.weight has shape [4, 3, 3, 3]"), e.getMessage());
+    }
+
+    @Test
+    void aManifestWithoutAFormatFieldStillLoads() throws Exception {
+        Path manifest = dir.resolve("step-000000000002/manifest.json");
+        JsonObject json = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+        json.remove("format");
+        Files.writeString(manifest, json.toString(), StandardCharsets.UTF_8);
+
+        try (LoadedCheckpoint loaded = CheckpointLoader.load(store, "latest")) {
+            assertEquals(2, loaded.step());
+            assertBackboneEquals(CheckpointFixtures.snapshots().get(1), loaded);
+        }
     }
 
     @Test
