@@ -8,6 +8,7 @@ import io.dinostream.monitor.HoldOutProbes;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.Manifest;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -224,13 +225,12 @@ public final class ChaosRun {
             // The count.
             Tally tally = tally(kafka, holdOut);
             Set<String> letters = deadLetters(kafka);
-            com.google.gson.JsonObject last = finalManifest(store);
-            long trained = last.get("images_seen").getAsLong();
-            com.google.gson.JsonObject metrics = last.getAsJsonObject("metrics");
-            long skipped = metrics.has("images_skipped") ? metrics.get("images_skipped").getAsLong() : 0;
+            Manifest last = finalManifest(store);
+            long trained = last.imagesSeen();
+            long skipped = last.metrics().getOrDefault("images_skipped", 0.0).longValue();
             if (skipped > 0) {
-                say("%d images were in %s steps skipped for a non-finite loss or gradient (see the job logs in %s)",
-                        skipped, metrics.get("non_finite_steps").getAsString(), logs);
+                say("%d images were in %d steps skipped for a non-finite loss or gradient (see the job logs in %s)",
+                        skipped, last.metrics().getOrDefault("non_finite_steps", 0.0).longValue(), logs);
             }
             long deadLetters = letters.size();
             long expectedTrained = tally.good - tally.heldOut - skipped;
@@ -430,12 +430,12 @@ public final class ChaosRun {
     }
 
     /** The manifest latest.json names after the drain: the final count. */
-    private static com.google.gson.JsonObject finalManifest(ObjectStore store) throws IOException {
+    private static Manifest finalManifest(ObjectStore store) throws IOException {
         byte[] latest = store.get(CheckpointPublisher.LATEST).orElseThrow(() -> new IOException("no latest.json"));
         String manifest = com.google.gson.JsonParser.parseString(new String(latest, StandardCharsets.UTF_8))
                 .getAsJsonObject().get("manifest").getAsString();
         byte[] m = store.get(manifest).orElseThrow(() -> new IOException("no " + manifest));
-        return com.google.gson.JsonParser.parseString(new String(m, StandardCharsets.UTF_8)).getAsJsonObject();
+        return Manifest.parse(m, manifest);
     }
 
     private interface Start<T> {

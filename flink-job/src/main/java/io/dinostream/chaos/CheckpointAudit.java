@@ -3,6 +3,8 @@ package io.dinostream.chaos;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.CorruptCheckpointException;
+import io.dinostream.publish.Manifest;
 import io.dinostream.publish.ObjectStore;
 
 import java.nio.charset.StandardCharsets;
@@ -73,30 +75,34 @@ final class CheckpointAudit implements Runnable {
             }
         }
         String manifestKey = pointer.get("manifest").getAsString();
-        String folder = manifestKey.substring(0, manifestKey.length() - "manifest.json".length());
+        String folder = manifestKey.substring(0, manifestKey.length() - Manifest.FILE.length());
         try {
             Optional<byte[]> manifest = store.get(manifestKey);
             if (manifest.isEmpty()) {
                 record("latest.json names step " + step + " but " + manifestKey + " is missing");
                 return;
             }
-            JsonObject m = json(manifest.get());
-            for (Map.Entry<String, com.google.gson.JsonElement> f : m.getAsJsonObject("files").entrySet()) {
+            Manifest m;
+            try {
+                m = Manifest.parse(manifest.get(), manifestKey);
+            } catch (CorruptCheckpointException e) {
+                record("step " + step + ": " + e.getMessage());
+                return;
+            }
+            for (Map.Entry<String, Manifest.FileEntry> f : m.files().entrySet()) {
                 Optional<byte[]> data = store.get(folder + f.getKey());
-                JsonObject info = f.getValue().getAsJsonObject();
                 if (data.isEmpty()) {
                     record("step " + step + ": " + f.getKey() + " is listed but missing");
                     return;
                 }
-                if (data.get().length != info.get("size").getAsLong()
-                        || !CheckpointPublisher.sha256(data.get()).equals(info.get("sha256").getAsString())) {
+                if (!f.getValue().matches(data.get())) {
                     record("step " + step + ": " + f.getKey() + " does not match its size or sha256");
                     return;
                 }
             }
             synchronized (this) {
                 verified++;
-                advances.add(new Advance(step, now, m.get("images_seen").getAsLong()));
+                advances.add(new Advance(step, now, m.imagesSeen()));
             }
         } catch (Exception e) {
             // the store went down between two reads; the next poll reads it again

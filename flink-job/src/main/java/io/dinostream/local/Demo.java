@@ -11,6 +11,7 @@ import io.dinostream.config.PassThrough;
 import io.dinostream.datasets.DatasetProducer;
 import io.dinostream.monitor.ProbeScorer;
 import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.Manifest;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
 import io.dinostream.publish.S3Settings;
@@ -232,17 +233,17 @@ public final class Demo {
     /** ", probe k-NN top-1 …" from the step's manifest, or "" when it has no score. */
     private static String probeScore(ObjectStore store, long step) {
         try {
-            Optional<byte[]> bytes = store.get(CheckpointPublisher.folder(step) + "manifest.json");
+            String key = CheckpointPublisher.folder(step) + Manifest.FILE;
+            Optional<byte[]> bytes = store.get(key);
             if (bytes.isEmpty()) {
                 return "";
             }
-            JsonObject m = JsonParser.parseString(new String(bytes.get(), StandardCharsets.UTF_8)).getAsJsonObject();
-            if (!m.has("evaluation")) {
+            Map<String, Double> e = Manifest.parse(bytes.get(), key).evaluation();
+            if (!e.containsKey(ProbeScorer.TOP1) || !e.containsKey(ProbeScorer.SIZE)) {
                 return "";
             }
-            JsonObject e = m.getAsJsonObject("evaluation");
-            return String.format(", probe k-NN top-1 %.2f %% on %d images", e.get(ProbeScorer.TOP1).getAsDouble(),
-                    e.get(ProbeScorer.SIZE).getAsLong());
+            return String.format(", probe k-NN top-1 %.2f %% on %d images", e.get(ProbeScorer.TOP1),
+                    e.get(ProbeScorer.SIZE).longValue());
         } catch (IOException | RuntimeException e) {
             return "";
         }
