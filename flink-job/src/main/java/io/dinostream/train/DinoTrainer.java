@@ -186,9 +186,21 @@ public final class DinoTrainer implements AutoCloseable {
             double batchEntropy,
             int batchSize,
             long started) {
-        return new TrainingReport(it, applied, loss, lr, weightDecay, momentum, teacherTemp,
-                entropy, batchEntropy, batchSize, imagesSeen, nonFiniteSteps,
-                (System.nanoTime() - started) / 1e9);
+        return TrainingReport.builder()
+                .step(it)
+                .applied(applied)
+                .loss(loss)
+                .lr(lr)
+                .weightDecay(weightDecay)
+                .teacherMomentum(momentum)
+                .teacherTemp(teacherTemp)
+                .teacherEntropy(entropy)
+                .teacherBatchEntropy(batchEntropy)
+                .batchSize(batchSize)
+                .imagesSeen(imagesSeen)
+                .nonFiniteSteps(nonFiniteSteps)
+                .seconds((System.nanoTime() - started) / 1e9)
+                .build();
     }
 
     /** Mean entropy of the teacher targets, and entropy of their batch mean, in nats. */

@@ -214,21 +214,37 @@ public final class StreamTypes {
         protected void write(TrainingReport r, DataOutputView out) throws IOException {
             out.writeLong(r.step());
             out.writeBoolean(r.applied());
-            for (double d : new double[] {r.loss(), r.lr(), r.weightDecay(), r.teacherMomentum(),
-                    r.teacherTemp(), r.teacherEntropy(), r.teacherBatchEntropy()}) {
-                out.writeDouble(d);
-            }
+            out.writeDouble(r.loss());
+            out.writeDouble(r.lr());
+            out.writeDouble(r.weightDecay());
+            out.writeDouble(r.teacherMomentum());
+            out.writeDouble(r.teacherTemp());
+            out.writeDouble(r.teacherEntropy());
+            out.writeDouble(r.teacherBatchEntropy());
             out.writeInt(r.batchSize());
             out.writeLong(r.imagesSeen());
             out.writeLong(r.nonFiniteSteps());
             out.writeDouble(r.seconds());
         }
 
+        /** Reads the fields in the order {@link #write} wrote them (chained calls run left to right). */
         @Override
         protected TrainingReport read(DataInputView in) throws IOException {
-            return new TrainingReport(in.readLong(), in.readBoolean(), in.readDouble(), in.readDouble(),
-                    in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(),
-                    in.readInt(), in.readLong(), in.readLong(), in.readDouble());
+            return TrainingReport.builder()
+                    .step(in.readLong())
+                    .applied(in.readBoolean())
+                    .loss(in.readDouble())
+                    .lr(in.readDouble())
+                    .weightDecay(in.readDouble())
+                    .teacherMomentum(in.readDouble())
+                    .teacherTemp(in.readDouble())
+                    .teacherEntropy(in.readDouble())
+                    .teacherBatchEntropy(in.readDouble())
+                    .batchSize(in.readInt())
+                    .imagesSeen(in.readLong())
+                    .nonFiniteSteps(in.readLong())
+                    .seconds(in.readDouble())
+                    .build();
         }
 
         @Override

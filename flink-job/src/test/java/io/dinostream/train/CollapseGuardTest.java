@@ -103,7 +103,17 @@ class CollapseGuardTest {
     }
 
     private static TrainingReport report(long step, double entropy, double batchEntropy, double loss) {
-        return new TrainingReport(step, true, loss, 0, 0, 0, 0.04, entropy, batchEntropy, BATCH, BATCH, 0, 0.1);
+        return TrainingReport.builder()
+                .step(step)
+                .applied(true)
+                .loss(loss)
+                .teacherTemp(0.04)
+                .teacherEntropy(entropy)
+                .teacherBatchEntropy(batchEntropy)
+                .batchSize(BATCH)
+                .imagesSeen(BATCH)
+                .seconds(0.1)
+                .build();
     }
 
     private static String describe(TrainingReport r) {

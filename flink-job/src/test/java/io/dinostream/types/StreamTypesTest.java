@@ -89,7 +89,21 @@ final class StreamTypesTest {
     }
 
     private static TrainingReport report() {
-        return new TrainingReport(7, true, 8.5, 6.25e-4, 0.04, 0.996, 0.04, 3.2, 6.9, 32, 256, 1, 0.75);
+        return TrainingReport.builder()
+                .step(7)
+                .applied(true)
+                .loss(8.5)
+                .lr(6.25e-4)
+                .weightDecay(0.04)
+                .teacherMomentum(0.996)
+                .teacherTemp(0.04)
+                .teacherEntropy(3.2)
+                .teacherBatchEntropy(6.9)
+                .batchSize(32)
+                .imagesSeen(256)
+                .nonFiniteSteps(1)
+                .seconds(0.75)
+                .build();
     }
 
     private static void assertSameRawRecord(RawRecord expected, RawRecord actual) {
@@ -220,14 +234,44 @@ final class StreamTypesTest {
 
     @Test
     void trainingReportOfASkippedStepKeepsItsNonFiniteLoss() throws IOException {
-        TrainingReport skipped = new TrainingReport(8, false, Double.NaN, 6.25e-4, 0.04, 0.996, 0.04,
-                Double.POSITIVE_INFINITY, 0, 32, 288, 2, 0.5);
+        TrainingReport skipped = TrainingReport.builder()
+                .step(8)
+                .applied(false)
+                .loss(Double.NaN)
+                .lr(6.25e-4)
+                .weightDecay(0.04)
+                .teacherMomentum(0.996)
+                .teacherTemp(0.04)
+                .teacherEntropy(Double.POSITIVE_INFINITY)
+                .teacherBatchEntropy(0)
+                .batchSize(32)
+                .imagesSeen(288)
+                .nonFiniteSteps(2)
+                .seconds(0.5)
+                .build();
 
         TrainingReport back = roundTrip(StreamTypes.TRAINING_REPORT, skipped);
 
         assertEquals(skipped, back);
         assertFalse(back.applied());
         assertTrue(Double.isNaN(back.loss()));
+    }
+
+    /** In-flight records and savepoints hold this layout: it is the one format 1 always had. */
+    @Test
+    void trainingReportKeepsItsWireLayoutFieldByField() throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(128);
+        out.writeLong(7);
+        out.writeBoolean(true);
+        for (double d : new double[] {8.5, 6.25e-4, 0.04, 0.996, 0.04, 3.2, 6.9}) { // loss, lr, wd, momentum, temp, entropies
+            out.writeDouble(d);
+        }
+        out.writeInt(32);
+        out.writeLong(256);
+        out.writeLong(1);
+        out.writeDouble(0.75);
+
+        assertArrayEquals(out.getCopyOfBuffer(), bytesOf(serializer(StreamTypes.TRAINING_REPORT), report()));
     }
 
     @Test
