@@ -1,40 +1,70 @@
 package io.dinostream.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The safetensors format (huggingface/safetensors): an 8-byte little-endian header length, a
  * JSON header naming each tensor's dtype, shape and byte range, then the raw little-endian data.
  * PyTorch reads it with {@code safetensors.torch.load_file}; names are the module's state-dict
- * names, so the file loads into the matching torchvision / official DINO module.
+ * names, so the file loads into the matching torchvision / official DINO module. It is DINO
+ * Stream's one tensor format: published checkpoints and the trainer's saved state, whose scalars
+ * go into the header's string {@code __metadata__}.
  */
 public final class Safetensors {
 
     private static final Gson GSON = new Gson();
+    private static final String METADATA = "__metadata__";
 
     /** One tensor as stored: dtype name (F32, F64, I64, …), shape and little-endian bytes. */
     public record Tensor(String dtype, long[] shape, byte[] data) {}
 
+    /** A tensor's place in a file: dtype, shape and byte range within the data section. */
+    private record Entry(String name, String dtype, long[] shape, int begin, int end) {}
+
+    /** A parsed header: the metadata strings, the entries in file order, where the data starts. */
+    private record Header(Map<String, String> metadata, List<Entry> entries, int dataStart) {}
+
+    /** What the header says of a tensor to write: its name, dtype, shape and byte count. */
+    private record Layout(String name, String dtype, long[] shape, long size) {}
+
     private Safetensors() {}
 
-    /** Serialises the tensors in map order, with optional string metadata. */
+    /**
+     * Serialises the tensors in map order, with optional string metadata. Each tensor's bytes are
+     * copied once, straight into the file.
+     */
     public static byte[] write(Map<String, NDArray> tensors, Map<String, String> metadata) {
-        Map<String, Tensor> raw = new LinkedHashMap<>();
-        tensors.forEach((name, array) -> raw.put(name, toTensor(array)));
-        return writeRaw(raw, metadata);
+        List<Layout> layout = new ArrayList<>();
+        tensors.forEach((name, a) -> layout.add(new Layout(name, dtypeName(a.getDataType()), a.getShape().getShape(),
+                a.getShape().size() * a.getDataType().getNumOfBytes())));
+        ByteBuffer out = allocate(layout, metadata);
+        int i = 0;
+        for (NDArray array : tensors.values()) {
+            ByteBuffer data = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            Layout l = layout.get(i++);
+            if (data.remaining() != l.size()) {
+                throw new IllegalStateException(l.name() + " gave " + data.remaining() + " bytes for " + l.size());
+            }
+            out.put(data);
+        }
+        return out.array();
     }
 
     /** A tensor's dtype, shape and bytes, copied off its device. */
@@ -45,45 +75,108 @@ public final class Safetensors {
         return new Tensor(dtypeName(array.getDataType()), array.getShape().getShape(), bytes);
     }
 
+    /** Serialises tensors already held as bytes, in map order, with optional string metadata. */
     public static byte[] writeRaw(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        List<Layout> layout = new ArrayList<>();
+        tensors.forEach((name, t) -> layout.add(new Layout(name, t.dtype(), t.shape(), t.data().length)));
+        ByteBuffer out = allocate(layout, metadata);
+        tensors.values().forEach(t -> out.put(t.data()));
+        return out.array();
+    }
+
+    /**
+     * A buffer for the whole file, positioned at the data section: the length field and the JSON
+     * header are written, the header padded with spaces so the data starts 8-byte aligned.
+     */
+    private static ByteBuffer allocate(List<Layout> tensors, Map<String, String> metadata) {
         JsonObject header = new JsonObject();
         if (!metadata.isEmpty()) {
             JsonObject meta = new JsonObject();
             metadata.forEach(meta::addProperty);
-            header.add("__metadata__", meta);
+            header.add(METADATA, meta);
         }
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+        for (Layout l : tensors) {
             JsonObject t = new JsonObject();
-            t.addProperty("dtype", e.getValue().dtype());
+            t.addProperty("dtype", l.dtype());
             JsonArray shape = new JsonArray();
-            for (long d : e.getValue().shape()) {
+            for (long d : l.shape()) {
                 shape.add(d);
             }
             t.add("shape", shape);
             JsonArray offsets = new JsonArray();
             offsets.add(offset);
-            offset += e.getValue().data().length;
+            offset += l.size();
             offsets.add(offset);
             t.add("data_offsets", offsets);
-            header.add(e.getKey(), t);
+            header.add(l.name(), t);
         }
         byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8; // the data section starts 8-byte aligned
-        ByteArrayOutputStream out = new ByteArrayOutputStream(8 + padded + (int) offset);
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-        out.writeBytes(json);
+        int padded = (json.length + 7) / 8 * 8;
+        long total = 8L + padded + offset;
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensors of " + offset + " bytes do not fit one safetensors array"
+                    + " (2 GiB at most)");
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(padded).put(json);
         for (int i = json.length; i < padded; i++) {
-            out.write(' ');
+            out.put((byte) ' ');
         }
-        for (Tensor t : tensors.values()) {
-            out.writeBytes(t.data());
-        }
-        return out.toByteArray();
+        return out;
     }
 
     /** Parses a safetensors file; throws IllegalArgumentException when it is malformed. */
     public static Map<String, Tensor> read(byte[] file) {
+        Header header = parseHeader(file);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Entry e : header.entries()) {
+            byte[] data = new byte[e.end() - e.begin()];
+            System.arraycopy(file, header.dataStart() + e.begin(), data, 0, data.length);
+            out.put(e.name(), new Tensor(e.dtype(), e.shape(), data));
+        }
+        return out;
+    }
+
+    /**
+     * Parses a safetensors file into arrays on manager, each copied once from the file into native
+     * memory; throws IllegalArgumentException when the file is malformed, names a dtype DJL has
+     * not, or a tensor's bytes do not match its shape.
+     */
+    public static Map<String, NDArray> readArrays(byte[] file, NDManager manager) {
+        Header header = parseHeader(file);
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Entry e : header.entries()) {
+            out.put(e.name(), toArray(e.name(), e.dtype(), e.shape(),
+                    ByteBuffer.wrap(file, header.dataStart() + e.begin(), e.end() - e.begin()), manager));
+        }
+        return out;
+    }
+
+    /** The tensor as an array on manager (the inverse of {@link #toTensor}). */
+    public static NDArray toArray(Tensor tensor, NDManager manager) {
+        return toArray("tensor", tensor.dtype(), tensor.shape(), ByteBuffer.wrap(tensor.data()), manager);
+    }
+
+    private static NDArray toArray(String name, String dtype, long[] dims, ByteBuffer data, NDManager manager) {
+        DataType type = dataType(dtype);
+        Shape shape = new Shape(dims);
+        long expected = shape.size() * type.getNumOfBytes();
+        if (data.remaining() != expected) {
+            throw new IllegalArgumentException(name + " holds " + data.remaining() + " bytes, its dtype " + dtype
+                    + " and shape " + shape + " need " + expected);
+        }
+        ByteBuffer buffer = manager.allocateDirect(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.put(data).rewind();
+        return manager.create(buffer, shape, type);
+    }
+
+    /** The metadata strings of a safetensors file (empty when none); throws IllegalArgumentException when it is malformed. */
+    public static Map<String, String> metadata(byte[] file) {
+        return parseHeader(file).metadata();
+    }
+
+    private static Header parseHeader(byte[] file) {
         try {
             return parse(file);
         } catch (RuntimeException e) {
@@ -94,7 +187,7 @@ public final class Safetensors {
         }
     }
 
-    private static Map<String, Tensor> parse(byte[] file) {
+    private static Header parse(byte[] file) {
         if (file.length < 8) {
             throw new IllegalArgumentException("not a safetensors file: " + file.length + " bytes");
         }
@@ -106,9 +199,12 @@ public final class Safetensors {
         JsonObject header = JsonParser.parseString(
                 new String(file, 8, (int) headerLength, StandardCharsets.UTF_8)).getAsJsonObject();
         int dataStart = 8 + (int) headerLength;
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Entry> entries = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-            if (e.getKey().equals("__metadata__")) {
+            if (e.getKey().equals(METADATA)) {
+                e.getValue().getAsJsonObject().entrySet()
+                        .forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
                 continue;
             }
             JsonObject t = e.getValue().getAsJsonObject();
@@ -123,26 +219,13 @@ public final class Safetensors {
             if (begin < 0 || end < begin || end > file.length - dataStart) { // not dataStart + end: it can overflow
                 throw new IllegalArgumentException("tensor " + e.getKey() + " lies outside the file");
             }
-            byte[] data = new byte[(int) (end - begin)];
-            System.arraycopy(file, dataStart + (int) begin, data, 0, data.length);
-            out.put(e.getKey(), new Tensor(t.get("dtype").getAsString(), shape, data));
+            entries.add(new Entry(e.getKey(), t.get("dtype").getAsString(), shape, (int) begin, (int) end));
         }
-        return out;
+        return new Header(Collections.unmodifiableMap(metadata), entries, dataStart);
     }
 
-    /** The metadata strings of a safetensors file (empty when none). */
-    public static Map<String, String> metadata(byte[] file) {
-        long headerLength = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        JsonObject header = JsonParser.parseString(
-                new String(file, 8, (int) headerLength, StandardCharsets.UTF_8)).getAsJsonObject();
-        Map<String, String> out = new LinkedHashMap<>();
-        if (header.has("__metadata__")) {
-            header.getAsJsonObject("__metadata__").entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
-        }
-        return out;
-    }
-
-    static String dtypeName(DataType type) {
+    /** The safetensors name of a DJL data type. */
+    public static String dtypeName(DataType type) {
         return switch (type) {
             case FLOAT32 -> "F32";
             case FLOAT64 -> "F64";
@@ -154,6 +237,22 @@ public final class Safetensors {
             case UINT8 -> "U8";
             case BOOLEAN -> "BOOL";
             default -> throw new IllegalArgumentException("safetensors has no dtype for " + type);
+        };
+    }
+
+    /** The DJL data type of a safetensors dtype name. */
+    public static DataType dataType(String dtype) {
+        return switch (dtype) {
+            case "F32" -> DataType.FLOAT32;
+            case "F64" -> DataType.FLOAT64;
+            case "F16" -> DataType.FLOAT16;
+            case "BF16" -> DataType.BFLOAT16;
+            case "I64" -> DataType.INT64;
+            case "I32" -> DataType.INT32;
+            case "I8" -> DataType.INT8;
+            case "U8" -> DataType.UINT8;
+            case "BOOL" -> DataType.BOOLEAN;
+            default -> throw new IllegalArgumentException("dtype " + dtype + " is not one DINO Stream reads");
         };
     }
 }

@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -19,8 +18,6 @@ import io.dinostream.model.Safetensors;
 import io.dinostream.model.Tensors;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -259,7 +256,7 @@ public final class CheckpointLoader {
                 String name = BACKBONE_PREFIX + e.getKey();
                 Safetensors.Tensor t = tensors.get(name);
                 NDArray dst = e.getValue();
-                String dtype = dtypeName(dst.getDataType());
+                String dtype = Safetensors.dtypeName(dst.getDataType());
                 if (!dtype.equals(t.dtype())) {
                     throw new CorruptCheckpointException(what + ": " + name + " is " + t.dtype() + ", the model needs "
                             + dtype);
@@ -274,21 +271,9 @@ public final class CheckpointLoader {
                     throw new CorruptCheckpointException(what + ": " + name + " holds " + t.data().length
                             + " bytes, its shape needs " + bytes);
                 }
-                ByteBuffer buffer = scratch.allocateDirect(t.data().length).order(ByteOrder.LITTLE_ENDIAN);
-                buffer.put(t.data()).rewind();
-                NDArray src = scratch.create(buffer, new Shape(t.shape()), dst.getDataType());
-                Tensors.assign(dst, src);
+                Tensors.assign(dst, Safetensors.toArray(t, scratch));
             }
         }
-    }
-
-    private static String dtypeName(DataType type) {
-        return switch (type) {
-            case FLOAT32 -> "F32";
-            case FLOAT64 -> "F64";
-            case INT64 -> "I64";
-            default -> type.name();
-        };
     }
 
     private static String abbreviate(List<String> names) {

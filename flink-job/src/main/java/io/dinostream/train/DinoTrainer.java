@@ -11,16 +11,11 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.dinostream.model.MultiCropWrapper;
 import io.dinostream.model.ParameterFactory;
+import io.dinostream.model.Safetensors;
 import io.dinostream.model.Tensors;
 import io.dinostream.types.TrainingReport;
 import io.dinostream.util.SeededRandom;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,9 +36,22 @@ import java.util.Map;
  */
 public final class DinoTrainer implements AutoCloseable {
 
-    /** 2 added the images of skipped steps; format 1 is still read (as none skipped). */
-    private static final int STATE_FORMAT = 2;
-    private static final String STATE_MAGIC = "dino-stream/trainer-state";
+    /**
+     * The saved state's layout: 3 is safetensors with the scalars in its metadata; 1 and 2 (a
+     * DataOutput layout; 2 added the images of skipped steps) are upgraded on load.
+     */
+    static final int STATE_VERSION = 3;
+    static final String STATE_KIND = "dino-stream/trainer-state";
+    // The state's metadata keys; optimiser update counts are "updates.<parameter>".
+    static final String STATE_KIND_KEY = "dino_stream";
+    static final String STATE_VERSION_KEY = "state_version";
+    static final String STATE_MODEL_KEY = "model";
+    static final String STATE_STEP_KEY = "step";
+    static final String STATE_IMAGES_SEEN_KEY = "images_seen";
+    static final String STATE_NON_FINITE_STEPS_KEY = "non_finite_steps";
+    static final String STATE_IMAGES_SKIPPED_KEY = "images_skipped";
+    static final String STATE_RANDOM_KEY = "random_state";
+    static final String STATE_UPDATES_PREFIX = "updates.";
 
     private final TrainerConfig config;
     private final NDManager owner;
@@ -277,93 +285,115 @@ public final class DinoTrainer implements AutoCloseable {
 
     /**
      * The whole training state — counters, RNG, student, teacher (parameters and BatchNorm
-     * statistics), AdamW moments and counts, center — as bytes. {@link #loadState} on a trainer
-     * of the same config restores it exactly.
+     * statistics), optimiser moments and update counts, center — as a safetensors file: the tensors
+     * by name ({@code student.*}, {@code teacher.*}, {@code adamw.*} or {@code sgd.*},
+     * {@code loss.center}), the rest as header metadata. {@link #loadState} on a trainer of the same
+     * config restores it exactly.
      */
     public byte[] saveState() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes);
-                NDScope arrays = new NDScope()) {
+        try (NDScope arrays = new NDScope()) {
             arrays.suppressNotUsedWarning();
-            out.writeUTF(STATE_MAGIC);
-            out.writeInt(STATE_FORMAT);
-            out.writeUTF(config.model().toString());
-            out.writeLong(step);
-            out.writeLong(imagesSeen);
-            out.writeLong(nonFiniteSteps);
-            out.writeLong(imagesSkipped);
-            out.writeLong(random.state());
-            Map<String, NDArray> tensors = stateTensors();
-            out.writeInt(tensors.size());
-            for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-                out.writeUTF(e.getKey());
-                Tensors.write(out, e.getValue());
-            }
-            Map<String, Long> counts = optimizer.updateCounts();
-            out.writeInt(counts.size());
-            for (Map.Entry<String, Long> e : counts.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeLong(e.getValue());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "pt");
+            meta.put(STATE_KIND_KEY, STATE_KIND);
+            meta.put(STATE_VERSION_KEY, Integer.toString(STATE_VERSION));
+            meta.put(STATE_MODEL_KEY, config.model().toString());
+            meta.put(STATE_STEP_KEY, Long.toString(step));
+            meta.put(STATE_IMAGES_SEEN_KEY, Long.toString(imagesSeen));
+            meta.put(STATE_NON_FINITE_STEPS_KEY, Long.toString(nonFiniteSteps));
+            meta.put(STATE_IMAGES_SKIPPED_KEY, Long.toString(imagesSkipped));
+            meta.put(STATE_RANDOM_KEY, Long.toString(random.state()));
+            optimizer.updateCounts().forEach((name, n) -> meta.put(STATE_UPDATES_PREFIX + name, Long.toString(n)));
+            return Safetensors.write(stateTensors(), meta);
         }
-        return bytes.toByteArray();
     }
 
-    /** Restores a state from {@link #saveState()}; refuses one saved for another model. */
+    /**
+     * Restores a state from {@link #saveState()}, or one saved by a build before states were
+     * safetensors (upgraded by {@link LegacyTrainerState}); refuses one saved for another model or
+     * optimiser, or by a newer build, saying what to do. Nothing changes when it refuses.
+     */
     public void loadState(byte[] state) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
-                NDManager scratch = owner.newSubManager();
+        byte[] current = LegacyTrainerState.isLegacy(state) ? LegacyTrainerState.upgrade(state) : state;
+        Map<String, String> meta;
+        try {
+            meta = Safetensors.metadata(current);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("trainer state is truncated or corrupt: " + e.getMessage(), e);
+        }
+        if (!STATE_KIND.equals(meta.get(STATE_KIND_KEY))) {
+            throw new IllegalArgumentException("not a DINO Stream trainer state (its metadata has no "
+                    + STATE_KIND_KEY + " = " + STATE_KIND + ")");
+        }
+        long version = stateNumber(meta, STATE_VERSION_KEY);
+        if (version > STATE_VERSION) {
+            throw new IllegalArgumentException("trainer state version " + version + " was saved by a newer DINO Stream"
+                    + "; this build reads up to " + STATE_VERSION + ": restore with the version that saved it or newer");
+        }
+        String model = meta.get(STATE_MODEL_KEY);
+        if (!config.model().toString().equals(model)) {
+            throw new IllegalArgumentException("the saved state is for model " + model + ", this trainer has "
+                    + config.model() + ": restore with the model options it was trained with");
+        }
+        Map<String, Long> counts = new LinkedHashMap<>();
+        meta.forEach((key, value) -> {
+            if (key.startsWith(STATE_UPDATES_PREFIX)) {
+                counts.put(key.substring(STATE_UPDATES_PREFIX.length()), stateNumber(meta, key));
+            }
+        });
+        try (NDManager scratch = owner.newSubManager();
                 NDScope arrays = new NDScope()) {
             arrays.suppressNotUsedWarning();
-            if (!STATE_MAGIC.equals(in.readUTF())) {
-                throw new IllegalArgumentException("not a DINO Stream trainer state");
+            Map<String, NDArray> saved;
+            try {
+                saved = Safetensors.readArrays(current, scratch);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("trainer state is truncated or corrupt: " + e.getMessage(), e);
             }
-            int format = in.readInt();
-            if (format < 1 || format > STATE_FORMAT) {
-                throw new IllegalArgumentException("trainer state format " + format + " is newer than this build reads ("
-                        + STATE_FORMAT + ")");
-            }
-            String model = in.readUTF();
-            if (!model.equals(config.model().toString())) {
-                throw new IllegalArgumentException(
-                        "the saved state is for model " + model + ", this trainer has " + config.model()
-                                + ": restore with the model options it was trained with");
-            }
-            long savedStep = in.readLong();
-            long savedImages = in.readLong();
-            long savedNonFinite = in.readLong();
-            long savedSkipped = format >= 2 ? in.readLong() : 0;
-            long savedRandom = in.readLong();
             Map<String, NDArray> tensors = stateTensors();
-            int n = in.readInt();
-            if (n != tensors.size()) {
-                throw new IllegalArgumentException("the saved state has " + n + " tensors, this trainer "
-                        + tensors.size() + ": restore with the --train.optimizer it was trained with");
+            checkSameTensors(saved, tensors);
+            if (!counts.keySet().equals(optimizer.updateCounts().keySet())) {
+                throw new IllegalArgumentException("the saved state counts updates of " + counts.size()
+                        + " parameters, this trainer has " + optimizer.updateCounts().size()
+                        + ": restore with the model options it was trained with");
             }
-            for (int i = 0; i < n; i++) {
-                String name = in.readUTF();
-                NDArray target = tensors.get(name);
-                if (target == null) {
-                    throw new IllegalArgumentException("the saved state has an unknown tensor " + name
-                            + ": restore with the --train.optimizer it was trained with");
-                }
-                Tensors.assign(target, Tensors.read(in, scratch).toDevice(target.getDevice(), false));
-            }
-            Map<String, Long> counts = new LinkedHashMap<>();
-            int m = in.readInt();
-            for (int i = 0; i < m; i++) {
-                counts.put(in.readUTF(), in.readLong());
-            }
+            tensors.forEach((name, target) -> Tensors.assign(target, saved.get(name)));
             optimizer.restoreUpdateCounts(counts);
-            step = savedStep;
-            imagesSeen = savedImages;
-            nonFiniteSteps = savedNonFinite;
-            imagesSkipped = savedSkipped;
-            random.setState(savedRandom);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("trainer state is truncated or corrupt: " + e, e);
+            step = stateNumber(meta, STATE_STEP_KEY);
+            imagesSeen = stateNumber(meta, STATE_IMAGES_SEEN_KEY);
+            nonFiniteSteps = stateNumber(meta, STATE_NON_FINITE_STEPS_KEY);
+            imagesSkipped = stateNumber(meta, STATE_IMAGES_SKIPPED_KEY);
+            random.setState(stateNumber(meta, STATE_RANDOM_KEY));
+        }
+    }
+
+    /** Refuses a saved state whose tensors are not this trainer's, by name, dtype and shape. */
+    private static void checkSameTensors(Map<String, NDArray> saved, Map<String, NDArray> tensors) {
+        if (!saved.keySet().equals(tensors.keySet())) {
+            List<String> unknown = new ArrayList<>(saved.keySet());
+            unknown.removeAll(tensors.keySet());
+            throw new IllegalArgumentException("the saved state has " + saved.size() + " tensors, this trainer "
+                    + tensors.size() + (unknown.isEmpty() ? "" : " (unknown: " + unknown.get(0)
+                    + (unknown.size() > 1 ? " and " + (unknown.size() - 1) + " more" : "") + ")")
+                    + ": restore with the --train.optimizer it was trained with");
+        }
+        tensors.forEach((name, target) -> {
+            NDArray value = saved.get(name);
+            if (!value.getShape().equals(target.getShape()) || value.getDataType() != target.getDataType()) {
+                throw new IllegalArgumentException("the saved state's " + name + " is " + value.getDataType()
+                        + value.getShape() + ", this trainer's " + target.getDataType() + target.getShape()
+                        + ": restore with the model options it was trained with");
+            }
+        });
+    }
+
+    private static long stateNumber(Map<String, String> meta, String key) {
+        String value = meta.get(key);
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("trainer state is truncated or corrupt: its " + key + " is "
+                    + (value == null ? "missing" : "'" + value + "'"), e);
         }
     }
 

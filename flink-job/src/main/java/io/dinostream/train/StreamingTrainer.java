@@ -27,6 +27,7 @@ import java.util.function.LongSupplier;
  */
 public final class StreamingTrainer implements AutoCloseable {
 
+    /** The layout around the trainer's own state, which carries its own version ({@link DinoTrainer#saveState}). */
     private static final int STATE_FORMAT = 1;
 
     /** When snapshots are due and when training stops. */
@@ -178,8 +179,11 @@ public final class StreamingTrainer implements AutoCloseable {
     public void loadState(byte[] state) {
         try {
             DataInputDeserializer in = new DataInputDeserializer(state);
-            if (in.readInt() != STATE_FORMAT) {
-                throw new IllegalArgumentException("unknown streaming trainer state format");
+            int format = in.readInt();
+            if (format != STATE_FORMAT) {
+                throw new IllegalArgumentException("streaming trainer state format " + format + " is not the one this"
+                        + " build reads (" + STATE_FORMAT + "): restore with the DINO Stream version that took the"
+                        + " checkpoint or savepoint");
             }
             byte[] trainerState = new byte[in.readInt()];
             in.readFully(trainerState);
