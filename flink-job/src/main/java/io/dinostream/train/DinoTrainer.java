@@ -5,9 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.dinostream.model.MultiCropWrapper;
 import io.dinostream.model.ParameterFactory;
@@ -27,8 +24,9 @@ import java.util.Map;
  * the loss with its center, and the optimiser (AdamW or SGD) with its state, all on one NDManager on the trainer's
  * device (the GPU when present). {@link #step} reads in the order of the official loop.
  *
- * <p>Every array a step creates lives in that step's scope and is closed at its end, so memory
- * stays flat over any number of steps. The whole state serialises with {@link #saveState()} and
+ * <p>Every array a step creates lives in that step's scope ({@link StepScope}) and is closed at its
+ * end, so memory stays flat over any number of steps. {@link StudentGradients} clips and freezes the
+ * gradients, {@link TargetEntropy} measures the targets for the collapse guard. The whole state serialises with {@link #saveState()} and
  * comes back bit for bit with {@link #loadState(byte[])}.
  *
  * <p>Not thread-safe: one thread steps a trainer. PyTorch allows one gradient collector per JVM,
@@ -93,149 +91,95 @@ public final class DinoTrainer implements AutoCloseable {
     }
 
     /**
-     * One DINO step on a batch. A step whose loss or gradient is not finite changes no parameter,
-     * moment or center (BatchNorm running statistics of that forward pass aside), is counted, and
-     * is reported with {@code applied = false}; the official code stops the run instead.
+     * One DINO step on a batch, in the order of main_dino.train_one_epoch. A step whose loss or
+     * gradient is not finite changes no parameter, moment or center (BatchNorm running statistics
+     * of that forward pass aside), is counted, and is reported with {@code applied = false}; the
+     * official code stops the run instead.
      */
     public TrainingReport step(DinoBatch batch) {
-        if (batch.viewCount() != config.totalViews()) {
-            throw new IllegalArgumentException(
-                    "batch has "
-                            + batch.viewCount()
-                            + " views per image, the trainer is configured for "
-                            + config.totalViews());
-        }
+        requireViews(batch);
         long started = System.nanoTime();
-        // Autograd mode is per thread and on by default in libtorch; DJL turns it off only on the
-        // thread that loaded the engine. Off here, on inside the gradient collector.
-        JniUtils.setGradMode(false);
         long it = step;
-        DinoSchedules schedules = config.schedules();
         // update weight decay and learning rate according to their schedule
+        DinoSchedules schedules = config.schedules();
         double lr = schedules.lr().valueAt(it);
         double weightDecay = schedules.weightDecay().valueAt(it);
         double momentum = schedules.teacherMomentum().valueAt(it);
         double teacherTemp = schedules.teacherTemp().valueAt(it);
+        TrainingReport.Builder report = TrainingReport.builder().step(it).batchSize(batch.size())
+                .lr(lr).weightDecay(weightDecay).teacherMomentum(momentum).teacherTemp(teacherTemp);
 
-        try (NDManager stepScope = owner.newSubManager();
-                NDScope arrays = new NDScope()) {
-            arrays.suppressNotUsedWarning();
-            List<NDArray> views = new ArrayList<>(batch.viewCount());
-            for (int v = 0; v < batch.viewCount(); v++) {
-                views.add(batch.view(v, stepScope, config.dataType()));
-            }
+        try (StepScope scope = StepScope.open(owner)) {
+            List<NDArray> images = scope.views(batch, config.dataType());
             // teacher and student forward passes + compute dino loss
-            // (the teacher sees only the global views; no graph is recorded for it)
-            NDArray teacherOutput = teacher.forward(views.subList(0, config.globalViews()), true);
-            double lossValue;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                MultiCropWrapper.Forward studentPass = student.forwardWithFeatures(views, true);
-                NDArray loss = dinoLoss.compute(studentPass.output(), teacherOutput, teacherTemp);
+            // (only the global views pass through the teacher; no graph is recorded for it)
+            NDArray teacherOutput = teacher.forward(images.subList(0, config.globalViews()), true);
+            try (GradientCollector autograd = scope.recordGradients()) {
+                MultiCropWrapper.Forward studentOutput = student.forwardWithFeatures(images, true);
+                NDArray loss = dinoLoss.compute(studentOutput.output(), teacherOutput, teacherTemp);
                 if (config.koleoWeight() > 0) {
-                    // DINOv2: KoLeo on the student's backbone features, each global view apart
-                    long globalRows = teacherOutput.getShape().get(0);
-                    NDArray globalFeatures = studentPass.features().get("0:" + globalRows);
-                    loss = loss.add(KoLeoLoss.overViews(globalFeatures, config.globalViews(), config.koleoWeight()));
+                    loss = loss.add(koleo(studentOutput.features(), teacherOutput));
                 }
-                lossValue = loss.toType(DataType.FLOAT64, false).getDouble();
+                double lossValue = StepScope.item(loss);
+                report.loss(lossValue);
                 if (!Double.isFinite(lossValue)) {
-                    nonFiniteSteps++;
-                    imagesSkipped += batch.size();
-                    return report(it, false, lossValue, lr, weightDecay, momentum, teacherTemp,
-                            Double.NaN, Double.NaN, batch.size(), started);
+                    return skipped(report, batch, started);
                 }
                 // student update
-                collector.backward(loss);
+                autograd.backward(loss);
             }
-            Map<String, NDArray> gradients = gradients();
-            try {
-                // A finite loss can still give an infinite or NaN gradient (a BatchNorm over a
-                // constant channel, an overflow); applied, it would poison every later step.
-                double[] norms = GradientClipping.norms(gradients);
-                for (double norm : norms) {
-                    if (!Double.isFinite(norm)) {
-                        nonFiniteSteps++;
-                        imagesSkipped += batch.size();
-                        return report(it, false, lossValue, lr, weightDecay, momentum, teacherTemp,
-                                Double.NaN, Double.NaN, batch.size(), started);
-                    }
+            try (StudentGradients gradients = StudentGradients.of(student)) {
+                if (!gradients.finite()) {
+                    return skipped(report, batch, started);
                 }
-                double[] entropies = teacherEntropies(teacherOutput, teacherTemp);
+                TargetEntropy entropy = TargetEntropy.of(teacherOutput, dinoLoss.center(), teacherTemp);
+                // DINOLoss.update_center, once the step is known to apply
                 dinoLoss.updateCenter(teacherOutput);
                 if (config.clipGrad() > 0) {
-                    GradientClipping.clip(gradients, norms, config.clipGrad());
+                    gradients.clip(config.clipGrad());
                 }
-                // cancel_gradients_last_layer: the prototypes stay fixed at first
                 if (it < schedules.freezeLastLayerSteps()) {
-                    gradients.keySet().removeIf(name -> name.contains("last_layer"));
+                    gradients.cancelLastLayer();
                 }
-                optimizer.step(gradients, lr, weightDecay);
+                optimizer.step(gradients.byName(), lr, weightDecay);
                 // EMA update for the teacher
                 EmaTeacher.update(teacher, student, momentum);
-                step++;
-                imagesSeen += batch.size();
-                return report(it, true, lossValue, lr, weightDecay, momentum, teacherTemp,
-                        entropies[0], entropies[1], batch.size(), started);
-            } finally {
-                zeroGradients();
+                report.teacherEntropy(entropy.mean()).teacherBatchEntropy(entropy.ofBatchMean());
             }
+            step++;
+            imagesSeen += batch.size();
+            return finish(report.applied(true), started);
         }
     }
 
-    private TrainingReport report(
-            long it,
-            boolean applied,
-            double loss,
-            double lr,
-            double weightDecay,
-            double momentum,
-            double teacherTemp,
-            double entropy,
-            double batchEntropy,
-            int batchSize,
-            long started) {
-        return TrainingReport.builder()
-                .step(it)
-                .applied(applied)
-                .loss(loss)
-                .lr(lr)
-                .weightDecay(weightDecay)
-                .teacherMomentum(momentum)
-                .teacherTemp(teacherTemp)
-                .teacherEntropy(entropy)
-                .teacherBatchEntropy(batchEntropy)
-                .batchSize(batchSize)
-                .imagesSeen(imagesSeen)
+    private void requireViews(DinoBatch batch) {
+        if (batch.viewCount() != config.totalViews()) {
+            throw new IllegalArgumentException("batch has " + batch.viewCount() + " views per image, the trainer is"
+                    + " configured for " + config.totalViews());
+        }
+    }
+
+    /**
+     * DINOv2's KoLeo term, weighted: on the student's backbone features of the global views (the
+     * rows the teacher saw), each view apart.
+     */
+    private NDArray koleo(NDArray studentFeatures, NDArray teacherOutput) {
+        NDArray globalFeatures = studentFeatures.get("0:" + teacherOutput.getShape().get(0));
+        return KoLeoLoss.overViews(globalFeatures, config.globalViews(), config.koleoWeight());
+    }
+
+    /** A step left out for a non-finite loss or gradient: counted, its images taken but not trained on. */
+    private TrainingReport skipped(TrainingReport.Builder report, DinoBatch batch, long started) {
+        nonFiniteSteps++;
+        imagesSkipped += batch.size();
+        return finish(report.applied(false), started);
+    }
+
+    private TrainingReport finish(TrainingReport.Builder report, long started) {
+        return report.imagesSeen(imagesSeen)
                 .nonFiniteSteps(nonFiniteSteps)
                 .seconds((System.nanoTime() - started) / 1e9)
                 .build();
-    }
-
-    /** Mean entropy of the teacher targets, and entropy of their batch mean, in nats. */
-    private double[] teacherEntropies(NDArray teacherOutput, double teacherTemp) {
-        NDArray logQ = teacherOutput.sub(dinoLoss.center()).div(teacherTemp).logSoftmax(-1);
-        NDArray q = logQ.exp();
-        NDArray perImage = q.mul(logQ).sum(new int[] {1}).neg().mean();
-        NDArray meanQ = q.mean(new int[] {0});
-        NDArray ofMean = meanQ.mul(meanQ.add(1e-12).log()).sum().neg();
-        double[] values =
-                ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(perImage, ofMean))
-                        .toType(DataType.FLOAT64, false)
-                        .toDoubleArray();
-        return values;
-    }
-
-    /** The student's gradients by parameter name (views on the live .grad tensors). */
-    private Map<String, NDArray> gradients() {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        student.trainableParameters().forEach((name, p) -> out.put(name, p.getGradient()));
-        return out;
-    }
-
-    private void zeroGradients() {
-        for (NDArray p : student.trainableParameters().values()) {
-            JniUtils.zeroGrad((PtNDArray) p);
-        }
     }
 
     /** NDArrays alive on this trainer's manager tree: constant between steps unless something leaks. */
