@@ -279,6 +279,11 @@ public final class DinoTrainer implements AutoCloseable {
             throw new IllegalArgumentException("the saved state is for model " + model + ", this trainer has "
                     + config.model() + ": restore with the model options it was trained with");
         }
+        long savedStep = stateNumber(meta, STATE_STEP_KEY);
+        long savedImagesSeen = stateNumber(meta, STATE_IMAGES_SEEN_KEY);
+        long savedNonFiniteSteps = stateNumber(meta, STATE_NON_FINITE_STEPS_KEY);
+        long savedImagesSkipped = stateNumber(meta, STATE_IMAGES_SKIPPED_KEY);
+        long savedRandom = stateNumber(meta, STATE_RANDOM_KEY);
         Map<String, Long> counts = new LinkedHashMap<>();
         meta.forEach((key, value) -> {
             if (key.startsWith(STATE_UPDATES_PREFIX)) {
@@ -303,11 +308,11 @@ public final class DinoTrainer implements AutoCloseable {
             }
             tensors.forEach((name, target) -> Tensors.assign(target, saved.get(name)));
             optimizer.restoreUpdateCounts(counts);
-            step = stateNumber(meta, STATE_STEP_KEY);
-            imagesSeen = stateNumber(meta, STATE_IMAGES_SEEN_KEY);
-            nonFiniteSteps = stateNumber(meta, STATE_NON_FINITE_STEPS_KEY);
-            imagesSkipped = stateNumber(meta, STATE_IMAGES_SKIPPED_KEY);
-            random.setState(stateNumber(meta, STATE_RANDOM_KEY));
+            step = savedStep;
+            imagesSeen = savedImagesSeen;
+            nonFiniteSteps = savedNonFiniteSteps;
+            imagesSkipped = savedImagesSkipped;
+            random.setState(savedRandom);
         }
     }
 
