@@ -2,7 +2,6 @@ package io.dinostream.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonObject;
 import io.dinostream.config.Option;
 import io.dinostream.config.OptionSet;
 import io.dinostream.config.OptionValues;
