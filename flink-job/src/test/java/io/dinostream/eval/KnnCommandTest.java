@@ -41,9 +41,17 @@ class KnnCommandTest {
         List<String> lines = printed.lines().toList();
         assertTrue(lines.get(0).startsWith("knn: weighted k-NN accuracy"), printed);
         assertEquals(List.of("--bank", "--queries", "--k", "--temperature"), options(lines));
-        assertTrue(printed.contains("neighbours per query (default: 20)"), printed);
-        assertTrue(printed.contains("exp(similarity / T) (default: 0.07)"), printed);
+        assertEquals("default: 20", lineAfter(lines, "  --k           neighbours per query"), printed);
+        assertEquals("default: 0.07", lineAfter(lines, "  --temperature T in the neighbour weight exp(similarity / T)"),
+                printed);
         assertNull(result.get());
+    }
+
+    /** The line after the one given, trimmed: where a help text puts the option's default. */
+    private static String lineAfter(List<String> lines, String line) {
+        int at = lines.indexOf(line);
+        assertTrue(at >= 0, "no line '" + line + "'");
+        return lines.get(at + 1).trim();
     }
 
     /** The option names a help text lists, in order. */
