@@ -117,7 +117,7 @@ public final class DinoStreamJob {
      * cancelled, and the checkpoint to resume from ({@code --flink.resume-from}). A cluster's own
      * configuration decides these when the jar is submitted there.
      */
-    static Configuration localRun(FlinkSettings settings, String webBind) throws IOException {
+    public static Configuration localRun(FlinkSettings settings, String webBind) throws IOException {
         Configuration flink = localClusterOptions(webBind);
         flink.set(RestOptions.PORT, settings.restPort());
         flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,

@@ -3,6 +3,7 @@ package io.dinostream.local;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.dinostream.DinoStreamJob;
+import io.dinostream.FlinkSettings;
 import io.dinostream.JobConfig;
 import io.dinostream.config.Option;
 import io.dinostream.config.OptionSet;
@@ -14,10 +15,7 @@ import io.dinostream.publish.CheckpointPublisher;
 import io.dinostream.publish.Manifest;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
-import io.dinostream.publish.S3Settings;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -97,7 +95,7 @@ public final class Demo {
             }
         }
         String webBind = given.get(WEB_BIND);
-        Configuration flink = flinkConfiguration(webBind, webPort); // checks --web-bind before anything starts
+        DinoStreamJob.localClusterOptions(webBind); // checks --web-bind before anything starts
         Path workdir = Path.of(given.get(WORKDIR)).toAbsolutePath().normalize();
         Files.createDirectories(workdir);
 
@@ -117,6 +115,11 @@ public final class Demo {
             flags.put("train.max-steps", Long.toString(maxSteps));
             flags.put("publish.every-steps", "50");
             flags.put("flink.checkpoint-interval-ms", "10000");
+            // Checkpoints stay when the demo stops, and the next run in the same workdir resumes from
+            // the newest one: the trainer continues at its saved step, the source at its offsets.
+            flags.put("flink.checkpoint-dir", workdir.resolve("flink-checkpoints").toUri().toString());
+            flags.put("flink.resume-from", FlinkSettings.NEWEST);
+            flags.put("flink.rest-port", Integer.toString(webPort));
             flags.putAll(jobFlags);
             JobConfig config = JobConfig.fromFlags(flags);
             for (String topic : config.kafka().topics()) {
@@ -140,17 +143,9 @@ public final class Demo {
             producer.setDaemon(true);
             producer.start();
 
-            Path checkpoints = workdir.resolve("flink-checkpoints");
-            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-            // Keep checkpoints when the demo stops, and resume from the newest one on the next run in
-            // the same workdir: the trainer continues at its saved step, the source at its offsets.
-            flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
-                    ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-            Optional<Path> resume = DinoStreamJob.newestCheckpoint(checkpoints);
-            if (resume.isPresent()) {
-                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resume.get().toUri().toString());
-                System.out.println("resuming from " + resume.get() + " (delete " + workdir + " to start over)");
-            }
+            Configuration flink = DinoStreamJob.localRun(config.flink(), webBind);
+            flink.getOptional(StateRecoveryOptions.SAVEPOINT_PATH).ifPresent(resume ->
+                    System.out.println("resuming from " + resume + " (delete " + workdir + " to start over)"));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             DinoStreamJob.warnIfReachable(webBind);
             DinoStreamJob.configure(env, config.flink());
@@ -203,16 +198,6 @@ public final class Demo {
                     s3.root().resolve(BUCKET).resolve(PREFIX));
         }
         return 0;
-    }
-
-    /**
-     * The demo's local Flink: the dashboard on webPort, it and Flink's other endpoints listening on
-     * webBind only, no jar upload nor cancel button (see {@link DinoStreamJob#localClusterOptions}).
-     */
-    static Configuration flinkConfiguration(String webBind, int webPort) {
-        Configuration flink = DinoStreamJob.localClusterOptions(webBind);
-        flink.set(RestOptions.PORT, webPort);
-        return flink;
     }
 
     /**

@@ -3,6 +3,8 @@ package io.dinostream.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dinostream.DinoStreamJob;
+import io.dinostream.FlinkSettings;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -50,7 +52,7 @@ final class DemoDashboardTest {
         }
         Set<Listener> before = new HashSet<>(listenersOfThisProcess());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
-                Demo.flinkConfiguration("127.0.0.1", webPort));
+                DinoStreamJob.localRun(new FlinkSettings(0, "", 1, "", webPort), "127.0.0.1"));
         env.fromSequence(0, Long.MAX_VALUE).map(new Slowly()).sinkTo(new DiscardingSink<>());
         job = env.executeAsync("dashboard test");
         awaitRunning();
