@@ -26,6 +26,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -120,6 +121,8 @@ public final class DinoStreamJob {
     public static Configuration localRun(FlinkSettings settings, String webBind) throws IOException {
         Configuration flink = localClusterOptions(webBind);
         flink.set(RestOptions.PORT, settings.restPort());
+        // Without --flink.parallelism a local Flink would run one of each operator per core.
+        flink.set(CoreOptions.DEFAULT_PARALLELISM, settings.parallelism() > 0 ? settings.parallelism() : 1);
         flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         String resume = settings.resumeFrom();
@@ -223,7 +226,9 @@ public final class DinoStreamJob {
             }
             env.enableCheckpointing(settings.checkpointIntervalMillis());
         }
-        env.setParallelism(settings.parallelism());
+        if (settings.parallelism() > 0) {
+            env.setParallelism(settings.parallelism());
+        }
     }
 
     /** Adds the job's graph to env: each stage from its settings in config. */

@@ -11,7 +11,8 @@ import java.util.List;
  *
  * @param checkpointIntervalMillis Flink checkpoint interval (0: off)
  * @param checkpointDir durable checkpoint storage (empty: the cluster's execution.checkpointing.dir)
- * @param parallelism default parallelism of the stateless operators
+ * @param parallelism default parallelism of the stateless operators; 0 leaves it to the cluster
+ *     ({@code flink run -p}, a FlinkDeployment's {@code spec.job.parallelism}), and to 1 in a local run
  * @param resumeFrom a checkpoint or savepoint a local run restores, "newest", or empty
  * @param restPort REST port of a local run's Flink (0: any free port)
  */
@@ -26,8 +27,9 @@ public record FlinkSettings(long checkpointIntervalMillis, String checkpointDir,
     public static final Option<String> CHECKPOINT_DIR = Option.text("flink.checkpoint-dir", "",
             "durable checkpoint storage, e.g. file:///var/lib/dino/checkpoints (empty: the cluster's"
                     + " execution.checkpointing.dir)");
-    public static final Option<Integer> PARALLELISM = Option.integer("flink.parallelism", "1",
-            "default parallelism of the stateless operators").positive();
+    public static final Option<Integer> PARALLELISM = Option.integer("flink.parallelism", "0",
+            "default parallelism of the stateless operators (0: the cluster's, e.g. flink run -p or a"
+                    + " FlinkDeployment's spec.job.parallelism; 1 in a local run)").nonNegative();
     public static final Option<String> RESUME_FROM = Option.text("flink.resume-from", "",
             "a local run (./dinostream job) restores this checkpoint or savepoint, or with 'newest' the newest"
                     + " completed checkpoint under --flink.checkpoint-dir (on a cluster: flink run -s)");

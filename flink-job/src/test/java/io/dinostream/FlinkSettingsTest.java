@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -20,8 +21,8 @@ final class FlinkSettingsTest {
     void badValuesAreRefusedWhenBuilt() {
         assertEquals("--flink.checkpoint-interval-ms must be >= 0, got -1", assertThrows(
                 IllegalArgumentException.class, () -> new FlinkSettings(-1, "", 1, "", 0)).getMessage());
-        assertEquals("--flink.parallelism must be > 0, got 0", assertThrows(
-                IllegalArgumentException.class, () -> new FlinkSettings(0, "", 0, "", 0)).getMessage());
+        assertEquals("--flink.parallelism must be >= 0, got -1", assertThrows(
+                IllegalArgumentException.class, () -> new FlinkSettings(0, "", -1, "", 0)).getMessage());
     }
 
     @Test
@@ -40,6 +41,26 @@ final class FlinkSettingsTest {
         assertEquals(5000, env.getCheckpointInterval());
         assertEquals("file:///tmp/dino-checkpoints",
                 env.getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
+    }
+
+    @Test
+    void withoutTheOptionTheClustersParallelismStands() {
+        Configuration cluster = new Configuration();
+        cluster.set(CoreOptions.DEFAULT_PARALLELISM, 4); // as flink run -p 4 or spec.job.parallelism: 4 set it
+        cluster.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "file:///tmp/cluster-checkpoints");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(cluster);
+
+        DinoStreamJob.configure(env, JobConfig.of(java.util.Map.of()).flink());
+
+        assertEquals(4, env.getParallelism());
+    }
+
+    @Test
+    void aLocalRunWithoutTheOptionRunsOneOfEachOperator() throws Exception {
+        assertEquals(1, DinoStreamJob.localRun(new FlinkSettings(0, "", 0, "", 0), "127.0.0.1")
+                .get(CoreOptions.DEFAULT_PARALLELISM));
+        assertEquals(2, DinoStreamJob.localRun(new FlinkSettings(0, "", 2, "", 0), "127.0.0.1")
+                .get(CoreOptions.DEFAULT_PARALLELISM));
     }
 
     @Test
