@@ -7,6 +7,7 @@ import io.dinostream.features.Features;
 import io.dinostream.features.KnnClassifier;
 import io.dinostream.features.KnnResult;
 import io.dinostream.model.ModelSpec;
+import io.dinostream.model.NativeCalls;
 import io.dinostream.model.ResNet;
 import io.dinostream.publish.CheckpointLoader;
 import io.dinostream.publish.CorruptCheckpointException;
@@ -70,13 +71,15 @@ public final class ProbeScorer {
         int threads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
         try {
-            float[][] rows;
-            try (NDManager manager = NDManager.newBaseManager()) {
-                ResNet backbone = CheckpointLoader.backbone(teacherSafetensors, spec, manager, "the snapshot's teacher");
-                Embedder embedder = new Embedder(backbone, manager, side, backbone.outputDim(),
-                        Embedder.DEFAULT_BATCH_SIZE);
-                rows = embedder.embed(probes.stream().map(DecodedImage::image).toList());
-            }
+            float[][] rows = NativeCalls.call(() -> {
+                try (NDManager manager = NDManager.newBaseManager()) {
+                    ResNet backbone = CheckpointLoader.backbone(teacherSafetensors, spec, manager,
+                            "the snapshot's teacher");
+                    Embedder embedder = new Embedder(backbone, manager, side, backbone.outputDim(),
+                            Embedder.DEFAULT_BATCH_SIZE);
+                    return embedder.embed(probes.stream().map(DecodedImage::image).toList());
+                }
+            });
             String[] labels = probes.stream().map(DecodedImage::label).toArray(String[]::new);
             return score(new Features(rows, labels));
         } finally {

@@ -1,5 +1,6 @@
 package io.dinostream.train;
 
+import io.dinostream.model.NativeCalls;
 import io.dinostream.model.Safetensors;
 import io.dinostream.types.CropSet;
 import io.dinostream.types.ModelSnapshot;
@@ -89,7 +90,8 @@ public final class StreamingTrainer implements AutoCloseable {
     private void trainPending(Consumer<TrainingReport> reports, Consumer<ModelSnapshot> snapshots) {
         List<CropSet> batch = new ArrayList<>(pending);
         pending.clear();
-        TrainingReport report = watchdog.watch(trainer.stepCount(), () -> trainer.step(new CropBatch(batch)));
+        TrainingReport report = watchdog.watch(trainer.stepCount(),
+                () -> NativeCalls.call(() -> trainer.step(new CropBatch(batch))));
         if (report.applied()) {
             for (CropSet c : batch) {
                 SourcePosition p = c.position();
@@ -119,8 +121,8 @@ public final class StreamingTrainer implements AutoCloseable {
         lastSnapshotStep = trainer.stepCount();
         lastSnapshotMillis = clockMillis.getAsLong();
         Map<String, String> meta = Map.of("step", Long.toString(trainer.stepCount()), "format", "pt");
-        byte[] teacher = Safetensors.write(trainer.teacher().stateDict(), meta);
-        byte[] student = Safetensors.write(trainer.student().stateDict(), meta);
+        byte[] teacher = NativeCalls.call(() -> Safetensors.write(trainer.teacher().stateDict(), meta));
+        byte[] student = NativeCalls.call(() -> Safetensors.write(trainer.student().stateDict(), meta));
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("non_finite_steps", (double) trainer.nonFiniteSteps());
         metrics.put("images_skipped", (double) trainer.imagesSkipped());
@@ -154,7 +156,7 @@ public final class StreamingTrainer implements AutoCloseable {
         try {
             DataOutputSerializer out = new DataOutputSerializer(1 << 20);
             out.writeInt(STATE_FORMAT);
-            byte[] trainerState = trainer.saveState();
+            byte[] trainerState = NativeCalls.call(trainer::saveState);
             out.writeInt(trainerState.length);
             out.write(trainerState);
             StreamTypes.CropSetSerializer crops = new StreamTypes.CropSetSerializer();
@@ -187,7 +189,10 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             byte[] trainerState = new byte[in.readInt()];
             in.readFully(trainerState);
-            trainer.loadState(trainerState);
+            NativeCalls.call(() -> {
+                trainer.loadState(trainerState);
+                return null;
+            });
             StreamTypes.CropSetSerializer crops = new StreamTypes.CropSetSerializer();
             pending.clear();
             for (int n = in.readInt(); n > 0; n--) {
