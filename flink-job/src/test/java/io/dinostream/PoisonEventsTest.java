@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.dinostream.datasets.SyntheticSource;
@@ -15,7 +14,8 @@ import io.dinostream.monitor.HoldOutProbes;
 import io.dinostream.proto.DeadLetter.Reason;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.proto.ImageEvent;
-import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.Latest;
+import io.dinostream.publish.Manifest;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
 import java.nio.charset.StandardCharsets;
@@ -238,10 +238,8 @@ class PoisonEventsTest {
 
     private static long imagesSeenAtTheEnd() throws Exception {
         try (ObjectStore store = new S3ObjectStore(s3.settings("ckpt", "poison"))) {
-            String manifest = JsonParser.parseString(new String(store.get(CheckpointPublisher.LATEST).orElseThrow(),
-                    StandardCharsets.UTF_8)).getAsJsonObject().get("manifest").getAsString();
-            return JsonParser.parseString(new String(store.get(manifest).orElseThrow(), StandardCharsets.UTF_8))
-                    .getAsJsonObject().get("images_seen").getAsLong();
+            String manifest = Latest.read(store).orElseThrow().manifest();
+            return Manifest.parse(store.get(manifest).orElseThrow(), manifest).imagesSeen();
         }
     }
 }

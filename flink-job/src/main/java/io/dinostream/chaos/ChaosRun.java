@@ -7,7 +7,7 @@ import io.dinostream.local.EmbeddedS3;
 import io.dinostream.monitor.HoldOutProbes;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.proto.ImageEvent;
-import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.Latest;
 import io.dinostream.publish.Manifest;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
@@ -431,9 +431,7 @@ public final class ChaosRun {
 
     /** The manifest latest.json names after the drain: the final count. */
     private static Manifest finalManifest(ObjectStore store) throws IOException {
-        byte[] latest = store.get(CheckpointPublisher.LATEST).orElseThrow(() -> new IOException("no latest.json"));
-        String manifest = com.google.gson.JsonParser.parseString(new String(latest, StandardCharsets.UTF_8))
-                .getAsJsonObject().get("manifest").getAsString();
+        String manifest = Latest.read(store).orElseThrow(() -> new IOException("no " + Latest.FILE)).manifest();
         byte[] m = store.get(manifest).orElseThrow(() -> new IOException("no " + manifest));
         return Manifest.parse(m, manifest);
     }

@@ -1,13 +1,10 @@
 package io.dinostream.chaos;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import io.dinostream.publish.CheckpointPublisher;
 import io.dinostream.publish.CorruptCheckpointException;
+import io.dinostream.publish.Latest;
 import io.dinostream.publish.Manifest;
 import io.dinostream.publish.ObjectStore;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +46,20 @@ final class CheckpointAudit implements Runnable {
         }
     }
 
-    /** One read of latest.json and, when it moved, of what it names. Store errors are expected during faults. */
+    /**
+     * One read of latest.json and, when it moved, of what it names. Store errors are expected during
+     * faults; a latest.json or manifest that cannot be parsed is a broken promise.
+     */
     void pollOnce() {
-        Optional<byte[]> latest;
+        Optional<Latest> latest;
         try {
-            latest = store.get(CheckpointPublisher.LATEST);
+            latest = Latest.read(store);
+        } catch (CorruptCheckpointException e) {
+            synchronized (this) {
+                reads++;
+            }
+            record(e.getMessage());
+            return;
         } catch (Exception e) {
             return; // the store is down: a reader retries
         }
@@ -61,8 +67,7 @@ final class CheckpointAudit implements Runnable {
             return;
         }
         long now = System.nanoTime();
-        JsonObject pointer = json(latest.get());
-        long step = pointer.get("step").getAsLong();
+        long step = latest.get().step();
         synchronized (this) {
             reads++;
             long last = advances.isEmpty() ? -1 : advances.get(advances.size() - 1).step();
@@ -74,8 +79,8 @@ final class CheckpointAudit implements Runnable {
                 return;
             }
         }
-        String manifestKey = pointer.get("manifest").getAsString();
-        String folder = manifestKey.substring(0, manifestKey.length() - Manifest.FILE.length());
+        String manifestKey = latest.get().manifest();
+        String folder = latest.get().folder();
         try {
             Optional<byte[]> manifest = store.get(manifestKey);
             if (manifest.isEmpty()) {
@@ -109,8 +114,11 @@ final class CheckpointAudit implements Runnable {
         }
     }
 
+    /** Records a violation once: polls a few times a second would repeat one that stays. */
     private synchronized void record(String violation) {
-        violations.add(violation);
+        if (!violations.contains(violation)) {
+            violations.add(violation);
+        }
     }
 
     void stop() {
@@ -141,9 +149,5 @@ final class CheckpointAudit implements Runnable {
     /** The first advance at or after a time, if any. */
     synchronized Optional<Advance> firstAdvanceAfter(long nanos) {
         return advances.stream().filter(a -> a.atNanos() >= nanos).findFirst();
-    }
-
-    private static JsonObject json(byte[] bytes) {
-        return JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8)).getAsJsonObject();
     }
 }

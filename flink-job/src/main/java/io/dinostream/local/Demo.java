@@ -1,7 +1,5 @@
 package io.dinostream.local;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.dinostream.DinoStreamJob;
 import io.dinostream.FlinkSettings;
 import io.dinostream.JobConfig;
@@ -12,6 +10,7 @@ import io.dinostream.config.PassThrough;
 import io.dinostream.datasets.DatasetProducer;
 import io.dinostream.monitor.ProbeScorer;
 import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.Latest;
 import io.dinostream.publish.Manifest;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
@@ -24,7 +23,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -236,12 +234,7 @@ public final class Demo {
 
     private static long latestStep(ObjectStore store) {
         try {
-            Optional<byte[]> latest = store.get(CheckpointPublisher.LATEST);
-            if (latest.isEmpty()) {
-                return -1;
-            }
-            JsonObject json = JsonParser.parseString(new String(latest.get(), StandardCharsets.UTF_8)).getAsJsonObject();
-            return json.get("step").getAsLong();
+            return Latest.read(store).map(Latest::step).orElse(-1L);
         } catch (IOException | RuntimeException e) {
             return -1;
         }
