@@ -26,6 +26,7 @@ import io.dinostream.monitor.ProbeSet;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointPublisher;
+import io.dinostream.publish.Latest;
 import io.dinostream.publish.ObjectStore;
 import io.dinostream.publish.S3ObjectStore;
 import io.dinostream.train.StepWatchdog;
@@ -176,7 +177,7 @@ class StreamingJobTest {
                 assertEquals("***", manifest.getAsJsonObject("config").get("s3.secret-key").getAsString(),
                         "secrets never reach a manifest");
             }
-            JsonObject latest = json(store.get(CheckpointPublisher.LATEST).orElseThrow());
+            JsonObject latest = json(store.get(Latest.FILE).orElseThrow());
             assertEquals(lastStep(), latest.get("step").getAsLong());
             assertEquals(folder(lastStep()) + "manifest.json", latest.get("manifest").getAsString());
             JsonObject last = json(store.get(folder(lastStep()) + "manifest.json").orElseThrow());

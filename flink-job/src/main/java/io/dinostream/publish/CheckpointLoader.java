@@ -5,10 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import io.dinostream.augment.CropSettings;
 import io.dinostream.model.ModelSettings;
 import io.dinostream.model.ModelSpec;
@@ -18,7 +14,6 @@ import io.dinostream.model.Safetensors;
 import io.dinostream.model.Tensors;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -144,25 +139,9 @@ public final class CheckpointLoader {
                         "step must be 'latest' or a step number (0, 1, 2, ...), got '" + stepOrLatest + "'");
             }
         }
-        String where = store.location() + "/" + CheckpointPublisher.LATEST;
-        byte[] bytes = store.get(CheckpointPublisher.LATEST).orElseThrow(() -> new IOException(
-                "no " + CheckpointPublisher.LATEST + " at " + where + ": nothing has been published to "
-                        + store.location() + " yet, or the checkpoint location is wrong"));
-        JsonObject latest = parseJson(bytes, where);
-        long step;
-        try {
-            step = latest.get("step").getAsLong();
-        } catch (RuntimeException e) {
-            throw new CorruptCheckpointException(where + " has no step number: " + new String(bytes,
-                    StandardCharsets.UTF_8), e);
-        }
-        String folder = CheckpointPublisher.folder(step);
-        if (latest.has("folder") && !folder.equals(latest.get("folder").getAsString())) {
-            throw new CorruptCheckpointException(where + " names step " + step + " but folder '"
-                    + latest.get("folder").getAsString() + "' (expected '" + folder + "'): it was not written by"
-                    + " the publisher, refusing to follow it");
-        }
-        return step;
+        return Latest.read(store).orElseThrow(() -> new IOException(
+                "no " + Latest.FILE + " at " + store.location() + "/" + Latest.FILE + ": nothing has been published"
+                        + " to " + store.location() + " yet, or the checkpoint location is wrong")).step();
     }
 
     private static Manifest readManifest(ObjectStore store, String folder, long step) throws IOException {
@@ -280,17 +259,5 @@ public final class CheckpointLoader {
         return names.size() <= 5
                 ? String.join(", ", names)
                 : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
-    }
-
-    private static JsonObject parseJson(byte[] bytes, String where) throws CorruptCheckpointException {
-        try {
-            JsonElement json = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-            if (!json.isJsonObject()) {
-                throw new JsonParseException("not a JSON object");
-            }
-            return json.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new CorruptCheckpointException(where + " is not valid JSON: " + e.getMessage(), e);
-        }
     }
 }

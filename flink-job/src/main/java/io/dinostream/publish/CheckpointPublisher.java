@@ -1,14 +1,10 @@
 package io.dinostream.publish;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
 import io.dinostream.types.ModelSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -22,16 +18,13 @@ import java.util.Optional;
  * {@code step-<12 digits>/} holding {@code teacher.safetensors}, {@code student.safetensors} and,
  * written after them, {@code manifest.json} (a {@link Manifest}: step, time, images seen, config,
  * code version, metrics, the probe monitor's evaluation when there is one, Kafka offsets, sha256 and
- * size of each file); then {@code latest.json} naming the folder,
+ * size of each file); then {@code latest.json} naming the folder (a {@link Latest}),
  * written last and never moved back to an older step. A reader that follows latest.json never sees
  * a partial checkpoint. Each write is retried with a doubling backoff before giving up.
  */
 public final class CheckpointPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointPublisher.class);
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
-
-    public static final String LATEST = "latest.json";
 
     private final ObjectStore store;
     private final Map<String, String> config;
@@ -79,7 +72,7 @@ public final class CheckpointPublisher {
         String folder = folder(snapshot.step());
         if (withRetry("read " + folder + Manifest.FILE, () -> store.get(folder + Manifest.FILE)).isPresent()) {
             LOG.info("checkpoint {} already published; keeping it", folder);
-            advanceLatest(snapshot.step(), folder);
+            advanceLatest(snapshot.step());
             return false;
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
@@ -98,27 +91,34 @@ public final class CheckpointPublisher {
             store.put(folder + Manifest.FILE, manifestBytes, "application/json");
             return null;
         });
-        advanceLatest(snapshot.step(), folder);
+        advanceLatest(snapshot.step());
         LOG.info("published checkpoint {} ({} images seen) to {}", folder, snapshot.imagesSeen(), store.location());
         return true;
     }
 
-    private void advanceLatest(long step, String folder) throws IOException, InterruptedException {
-        Optional<byte[]> current = withRetry("read " + LATEST, () -> store.get(LATEST));
+    /**
+     * Points latest.json at step unless it already names that step or a newer one. A latest.json
+     * that cannot be read is left alone and fails the publish: it may name a newer step, and
+     * replacing it could move readers back.
+     */
+    private void advanceLatest(long step) throws IOException, InterruptedException {
+        Optional<byte[]> current = withRetry("read " + Latest.FILE, () -> store.get(Latest.FILE));
         if (current.isPresent()) {
-            JsonObject latest = GSON.fromJson(new String(current.get(), StandardCharsets.UTF_8), JsonObject.class);
-            if (latest.has("step") && latest.get("step").getAsLong() >= step) {
+            Latest latest;
+            try {
+                latest = Latest.parse(current.get(), store.location() + "/" + Latest.FILE);
+            } catch (CorruptCheckpointException e) {
+                throw new CorruptCheckpointException(e.getMessage() + "; the publisher does not replace a "
+                        + Latest.FILE + " it cannot read, as it may name a newer step: fix or delete it, and the"
+                        + " next checkpoint writes a new one", e);
+            }
+            if (latest.step() >= step) {
                 return;
             }
         }
-        JsonObject latest = new JsonObject();
-        latest.addProperty("step", step);
-        latest.addProperty("folder", folder);
-        latest.addProperty("manifest", folder + Manifest.FILE);
-        latest.addProperty("published_at", Instant.now().toString());
-        byte[] bytes = GSON.toJson(latest).getBytes(StandardCharsets.UTF_8);
-        withRetry("write " + LATEST, () -> {
-            store.put(LATEST, bytes, "application/json");
+        byte[] bytes = Latest.of(step, Instant.now()).toJson();
+        withRetry("write " + Latest.FILE, () -> {
+            store.put(Latest.FILE, bytes, "application/json");
             return null;
         });
     }

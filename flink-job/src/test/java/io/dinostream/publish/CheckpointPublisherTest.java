@@ -158,7 +158,7 @@ final class CheckpointPublisherTest {
     @Test
     void latestNamesTheNewFolderAndItsManifest() throws Exception {
         publisher(store).publish(snapshot(12));
-        JsonObject latest = json(CheckpointPublisher.LATEST);
+        JsonObject latest = json(Latest.FILE);
 
         assertEquals(12, latest.get("step").getAsLong());
         assertEquals("step-000000000012/", latest.get("folder").getAsString());
@@ -173,7 +173,7 @@ final class CheckpointPublisherTest {
         publisher.publish(snapshot(10));
         publisher.publish(snapshot(20));
 
-        assertEquals("step-000000000020/", json(CheckpointPublisher.LATEST).get("folder").getAsString());
+        assertEquals("step-000000000020/", json(Latest.FILE).get("folder").getAsString());
     }
 
     @Test
@@ -183,8 +183,8 @@ final class CheckpointPublisherTest {
         publisher.publish(snapshot(20));
         assertTrue(publisher.publish(snapshot(10)));
 
-        assertEquals(20, json(CheckpointPublisher.LATEST).get("step").getAsLong());
-        assertEquals("step-000000000020/", json(CheckpointPublisher.LATEST).get("folder").getAsString());
+        assertEquals(20, json(Latest.FILE).get("step").getAsLong());
+        assertEquals("step-000000000020/", json(Latest.FILE).get("folder").getAsString());
         assertTrue(store.get("step-000000000010/manifest.json").isPresent(), "the older checkpoint is still written");
     }
 
@@ -219,11 +219,11 @@ final class CheckpointPublisherTest {
     void republishingAStepWhoseLatestWasLostRestoresLatest() throws Exception {
         CheckpointPublisher publisher = publisher(store);
         publisher.publish(snapshot(12));
-        Files.delete(store.base().resolve(CheckpointPublisher.LATEST)); // crashed before writing latest.json
+        Files.delete(store.base().resolve(Latest.FILE)); // crashed before writing latest.json
 
         assertFalse(publisher.publish(snapshot(12)));
 
-        assertEquals("step-000000000012/", json(CheckpointPublisher.LATEST).get("folder").getAsString());
+        assertEquals("step-000000000012/", json(Latest.FILE).get("folder").getAsString());
     }
 
     @Test
@@ -303,7 +303,7 @@ final class CheckpointPublisherTest {
 
         publisher(recording).publish(snapshot(10));
 
-        assertFalse(recording.puts.contains(CheckpointPublisher.LATEST), recording.puts.toString());
+        assertFalse(recording.puts.contains(Latest.FILE), recording.puts.toString());
     }
 
     // --- retries ------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ final class CheckpointPublisherTest {
         assertArrayEquals(STUDENT, store.get("step-000000000012/student.safetensors").orElseThrow());
         JsonObject files = json("step-000000000012/manifest.json").getAsJsonObject("files");
         assertEquals(sha256(TEACHER), files.getAsJsonObject("teacher.safetensors").get("sha256").getAsString());
-        assertEquals(12, json(CheckpointPublisher.LATEST).get("step").getAsLong());
+        assertEquals(12, json(Latest.FILE).get("step").getAsLong());
         assertEquals(6, flaky.putCalls.get(), "2 failed + 4 successful puts");
     }
 
