@@ -104,16 +104,14 @@ public final class CheckpointPublisher {
     private void advanceLatest(long step) throws IOException, InterruptedException {
         Optional<byte[]> current = withRetry("read " + Latest.FILE, () -> store.get(Latest.FILE));
         if (current.isPresent()) {
-            Latest latest;
             try {
-                latest = Latest.parse(current.get(), store.location() + "/" + Latest.FILE);
+                if (Latest.parse(current.get(), store.location() + "/" + Latest.FILE).step() >= step) {
+                    return;
+                }
             } catch (CorruptCheckpointException e) {
-                throw new CorruptCheckpointException(e.getMessage() + "; the publisher does not replace a "
-                        + Latest.FILE + " it cannot read, as it may name a newer step: fix or delete it, and the"
-                        + " next checkpoint writes a new one", e);
-            }
-            if (latest.step() >= step) {
-                return;
+                // No reader can follow it either: pointing it at this checkpoint is the repair. Failing
+                // the publish instead would restart the job, and its training, until someone fixed the file.
+                LOG.warn("{}; replacing it with a pointer to step {}", e.getMessage(), step);
             }
         }
         byte[] bytes = Latest.of(step, Instant.now()).toJson();

@@ -227,6 +227,17 @@ final class CheckpointPublisherTest {
     }
 
     @Test
+    void anUnreadableLatestIsReplacedByAPointerToTheNewCheckpoint() throws Exception {
+        Files.createDirectories(store.base());
+        Files.writeString(store.base().resolve(Latest.FILE), "{\"step\": \"twelve\"");
+
+        assertTrue(publisher(store).publish(snapshot(12)));
+
+        assertEquals(12, json(Latest.FILE).get("step").getAsLong());
+        assertEquals("step-000000000012/", json(Latest.FILE).get("folder").getAsString());
+    }
+
+    @Test
     void folderWithoutAManifestIsWrittenAgain() throws Exception {
         store.put("step-000000000012/teacher.safetensors", new byte[] {0}, "application/octet-stream");
 
