@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +44,8 @@ public final class Demo {
 
     private static final String BUCKET = "dino-stream";
     private static final String PREFIX = "checkpoints";
+    /** How long Ctrl-C waits for the job to be cancelled and to end before the process exits anyway. */
+    private static final long STOP_WAIT_SECONDS = 150;
     /** File in the workdir holding when the job started (ISO-8601), for benchmarks' time axes. */
     public static final String STARTED_MARKER = "job-started-at";
 
@@ -153,7 +156,17 @@ public final class Demo {
             Files.writeString(workdir.resolve(STARTED_MARKER), java.time.Instant.now().toString());
             System.out.printf("DINO Stream demo: Flink dashboard http://%s:%d, Kafka %s, S3 %s (files in %s)%n",
                     flink.get(RestOptions.ADDRESS), webPort, kafka.bootstrapServers(), s3.endpoint(), s3.root().resolve(BUCKET).resolve(PREFIX));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
+            // Ctrl-C: the loop below cancels the job (its checkpoints stay, and the next run resumes
+            // from the newest); the process waits for that instead of ending under a running job.
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.set(true);
+                try {
+                    stopped.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "demo-stop"));
 
             long lastSeen = -1;
             try (ObjectStore store = new S3ObjectStore(s3.settings(BUCKET, PREFIX))) {
@@ -183,7 +196,10 @@ public final class Demo {
                         break;
                     }
                     if (stop.get()) {
+                        System.out.println("stopping: cancelling the job; its checkpoints stay in " + workdir
+                                + ", and the next run resumes from the newest");
                         job.cancel().get(60, TimeUnit.SECONDS);
+                        awaitEnd(job);
                         break;
                     }
                     Thread.sleep(1000);
@@ -191,11 +207,21 @@ public final class Demo {
             } finally {
                 stop.set(true);
                 producer.join(10_000);
+                System.out.printf("demo finished after %.0f s; checkpoints are in %s%n",
+                        (System.nanoTime() - started) / 1e9, s3.root().resolve(BUCKET).resolve(PREFIX));
+                stopped.countDown();
             }
-            System.out.printf("demo finished after %.0f s; checkpoints are in %s%n", (System.nanoTime() - started) / 1e9,
-                    s3.root().resolve(BUCKET).resolve(PREFIX));
         }
         return 0;
+    }
+
+    /** Waits until a cancelled job has ended: no task, and so no libtorch call, runs any more. */
+    private static void awaitEnd(JobClient job) throws InterruptedException {
+        try {
+            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // a cancelled job ends with an exception; a job that did not end in time is left to the exit
+        }
     }
 
     /**

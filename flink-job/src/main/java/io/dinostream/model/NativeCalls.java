@@ -1,6 +1,7 @@
 package io.dinostream.model;
 
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -33,13 +34,21 @@ public final class NativeCalls {
 
     NativeCalls() {}
 
-    /** Runs work that calls into libtorch; blocks for good once the gate is closed. */
+    /**
+     * Runs work that calls into libtorch. Once the gate is closed it waits for good, unless
+     * interrupted (Flink cancelling the task), which ends it with a {@link CancellationException}.
+     */
     public static <T, E extends Exception> T call(Work<T, E> work) throws E {
         return PROCESS.enter(work);
     }
 
     <T, E extends Exception> T enter(Work<T, E> work) throws E {
-        lock.readLock().lock();
+        try {
+            lock.readLock().lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while the process exits: no libtorch call starts now");
+        }
         try {
             return work.run();
         } finally {

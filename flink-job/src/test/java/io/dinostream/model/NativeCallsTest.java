@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,27 @@ final class NativeCallsTest {
 
         assertTrue(late.isAlive(), "the late call waits at the gate");
         assertFalse(ran.get());
+    }
+
+    @Test
+    void aCallWaitingAtTheClosedGateEndsWhenItsThreadIsInterrupted() throws Exception {
+        NativeCalls gate = new NativeCalls();
+        assertTrue(gate.close(Duration.ofSeconds(1)));
+
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Thread late = new Thread(() -> {
+            try {
+                gate.enter(() -> true);
+                ended.complete(null);
+            } catch (RuntimeException e) {
+                ended.complete(e);
+            }
+        });
+        late.start();
+        Thread.sleep(200);
+        late.interrupt(); // as Flink does when it cancels the task
+
+        assertTrue(ended.get(10, TimeUnit.SECONDS) instanceof CancellationException);
     }
 
     @Test
