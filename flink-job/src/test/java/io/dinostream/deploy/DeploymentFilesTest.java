@@ -32,6 +32,9 @@ import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPath;
+import javax.xml.xpath.XPathFactory;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -62,6 +65,7 @@ import org.apache.logging.log4j.core.config.properties.PropertiesConfigurationBu
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -72,11 +76,12 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * configuration key is a current Flink option whose value parses; the FlinkDeployment passes the
  * operator's validation ({@link OperatorValidation}); versions match the ones the jar is built
  * with; and the files agree with each other (hosts, ports, topics, buckets, secrets, volumes,
- * storage, the jar's path in the image).
+ * storage, where the image puts the job jar and DJL).
  */
 final class DeploymentFilesTest {
 
-    private static final String JAR_IN_IMAGE = "/opt/flink/usrlib/dino-stream-job.jar";
+    private static final String JAR_IN_IMAGE = "/opt/flink/usrlib/dino-stream-cluster.jar";
+    private static final String LIB_IN_IMAGE = "/opt/flink/lib/";
 
     private static Path root;
     private static Map<String, ConfigOption<?>> flinkOptions;
@@ -95,18 +100,32 @@ final class DeploymentFilesTest {
     // --- the image ----------------------------------------------------------------------------
 
     @Test
-    void imageIsTheOfficialFlinkImageOfTheBuiltVersionWithTheShadedJar() throws IOException {
+    void imageIsTheOfficialFlinkImageOfTheBuiltVersionWithDjlInLibAndTheClusterJarInUsrlib() throws Exception {
         List<String> lines = Files.readAllLines(root.resolve("docker/Dockerfile"));
         String flinkArg = single(lines, Pattern.compile("^ARG FLINK_VERSION=(\\S+)$"));
         assertEquals(EnvironmentInformation.getVersion(), flinkArg, "FLINK_VERSION in docker/Dockerfile");
         List<String> froms = lines.stream().filter(l -> l.startsWith("FROM ")).toList();
         assertEquals("FROM flink:${FLINK_VERSION}-java17", froms.get(froms.size() - 1), "runtime stage");
 
-        String jarName = single(Files.readAllLines(root.resolve("flink-job/pom.xml")),
-                Pattern.compile("^\\s*<finalName>(\\S+)</finalName>$")) + ".jar";
-        String copy = single(lines, Pattern.compile("^COPY --from=build .*$"));
-        assertTrue(copy.endsWith(" /src/flink-job/target/" + jarName + " " + JAR_IN_IMAGE),
-                "the runtime stage copies the shaded jar to " + JAR_IN_IMAGE + ": " + copy);
+        // What flink-job/pom.xml builds for a cluster: the shaded jar whose entry class is the job's,
+        // and the folder copy-dependencies fills with DJL and libtorch.
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(root.resolve("flink-job/pom.xml").toFile());
+        XPath xpath = XPathFactory.newInstance().newXPath();
+        String clusterJar = xpath.evaluate("//plugin[artifactId='maven-shade-plugin']//execution[.//mainClass='"
+                + DinoStreamJob.class.getName() + "']//finalName", pom) + ".jar";
+        String flinkLib = xpath.evaluate("//plugin[artifactId='maven-dependency-plugin']"
+                + "//execution[goals/goal='copy-dependencies']//outputDirectory", pom)
+                .replace("${project.build.directory}/", "");
+        assertEquals("dino-stream-cluster.jar", clusterJar);
+        assertEquals("flink-lib", flinkLib);
+
+        List<String> copies = lines.stream().filter(l -> l.startsWith("COPY --from=build ")).toList();
+        assertEquals(2, copies.size(), "the runtime stage copies the lib jars and the job jar: " + copies);
+        assertTrue(copies.get(0).endsWith(" /src/flink-job/target/" + flinkLib + "/ " + LIB_IN_IMAGE),
+                "first (its layer changes least) DJL and libtorch to " + LIB_IN_IMAGE + ": " + copies.get(0));
+        assertTrue(copies.get(1).endsWith(" /src/flink-job/target/" + clusterJar + " " + JAR_IN_IMAGE),
+                "then the cluster jar to " + JAR_IN_IMAGE + ": " + copies.get(1));
         for (String copyModule : List.of("COPY pom.xml ./", "COPY proto proto", "COPY flink-job flink-job")) {
             assertTrue(lines.contains(copyModule), "the build stage has: " + copyModule);
         }
@@ -575,8 +594,9 @@ final class DeploymentFilesTest {
      * Every key is a current option of Flink's configuration (not a deprecated name) and its value
      * parses as that option's type; s3.* keys belong to Flink's S3 plugins, which are not on this
      * classpath; kubernetes.operator.* keys are the operator's, and metrics.reporter.NAME.* keys
-     * are a reporter's. DJL runs offline, and is loaded parent-first only where the image puts it
-     * in lib/ (a parent-first pattern for classes only the job jar has changes nothing).
+     * are a reporter's. DJL runs offline, and has no parent-first pattern: the image puts it in
+     * lib/ and the job jar holds none (ClusterJarIT), so the job's class loader, which asks lib/
+     * for what its jar lacks, loads it from there anyway.
      */
     private static void assertFlinkConfiguration(Map<String, String> properties) throws IOException {
         Configuration configuration = Configuration.fromMap(properties);
@@ -603,9 +623,10 @@ final class DeploymentFilesTest {
             assertFalse(deprecatedFlinkKeys.contains(key), "deprecated Flink option: " + key);
             assertDoesNotThrow(() -> configuration.get(option), key + ": " + properties.get(key));
         }
-        boolean djlInLib = runtimeStage().stream().anyMatch(l -> l.startsWith("COPY ") && l.contains(" /opt/flink/lib/"));
-        assertEquals(djlInLib, properties.getOrDefault(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL.key(), "")
-                .contains("ai.djl."), "DJL parent-first exactly where the image puts it in lib/");
+        assertTrue(runtimeStage().stream().anyMatch(l -> l.startsWith("COPY ") && l.endsWith(" " + LIB_IN_IMAGE)),
+                "the image puts DJL in lib/");
+        assertFalse(properties.getOrDefault(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL.key(), "")
+                .contains("ai.djl."), "a parent-first pattern for DJL, which only lib/ has, would change nothing");
         assertTrue(properties.getOrDefault(CoreOptions.FLINK_JVM_OPTIONS.key(), "").contains("-Dai.djl.offline=true"),
                 "DJL offline");
     }
@@ -694,7 +715,7 @@ final class DeploymentFilesTest {
                 .orElseThrow(() -> new AssertionError("not a quantity: " + quantity)).longValue();
     }
 
-    /** What DJL unpacks: the pytorch-native jar the job jar carries, whole (libtorch and its libraries). */
+    /** What DJL unpacks: the pytorch-native jar the image puts in lib/, whole (libtorch and its libraries). */
     private static long libtorchUnpackedBytes() throws IOException {
         long largest = 0;
         for (URL properties : Collections.list(DeploymentFilesTest.class.getClassLoader()
