@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -101,6 +102,17 @@ final class ClusterIT {
                 } catch (Exception | AssertionError e) {
                     throw new AssertionError(e.getMessage() + "\ncluster logs:\n" + cluster.tails(40), e);
                 }
+            }
+        }
+        // A failed run keeps its work directory, logs included, for reading; a passed one holds
+        // nothing worth its ~80 MB (Kafka's log, the uploaded jar, checkpoints).
+        deleteRecursively(work);
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
