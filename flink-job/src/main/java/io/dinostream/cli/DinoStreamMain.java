@@ -7,6 +7,7 @@ import io.dinostream.chaos.ChaosCommand;
 import io.dinostream.datasets.ProduceCommand;
 import io.dinostream.eval.EmbedCommand;
 import io.dinostream.eval.KnnCommand;
+import io.dinostream.local.ClusterCommand;
 import io.dinostream.local.Demo;
 
 import java.util.Arrays;
@@ -15,7 +16,7 @@ import java.util.List;
 /**
  * The one entry point: the commands listed in its usage text ({@code demo}, {@code job},
  * {@code produce}, {@code bench-step}, {@code bench-quality}, {@code embed}, {@code knn},
- * {@code chaos}, {@code help}), each run by a case of the switch in {@link #main}.
+ * {@code chaos}, {@code cluster}, {@code help}), each run by a case of the switch in {@link #main}.
  */
 public final class DinoStreamMain {
 
@@ -33,6 +34,7 @@ public final class DinoStreamMain {
               knn            k-NN top-1/top-5 accuracy of query features against a labelled bank
               chaos          run the job under injected faults (kill -9, store and broker down, poison,
                              CPU hog) and check that nothing is lost
+              cluster        start or stop a Flink session cluster on loopback (JVMs of its own)
               help           this text
 
             Run '<command> --help' for a command's options.""";
@@ -60,6 +62,7 @@ public final class DinoStreamMain {
                 case "embed" -> System.exit(EmbedCommand.run(rest));
                 case "knn" -> KnnCommand.run(rest);
                 case "chaos" -> System.exit(ChaosCommand.run(rest));
+                case "cluster" -> System.exit(ClusterCommand.run(rest));
                 default -> {
                     System.err.println("unknown command '" + args[0] + "'\n\n" + USAGE);
                     System.exit(2);

@@ -51,6 +51,7 @@ public final class LocalCluster implements AutoCloseable {
             "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
             "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
+    private static final String PIDS = "cluster.pids";
     private static final String JOB_MANAGER = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
     private static final String TASK_MANAGER = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
 
@@ -150,6 +151,46 @@ public final class LocalCluster implements AutoCloseable {
         return out.toString();
     }
 
+    /**
+     * Leaves the JVMs running when this process exits (./dinostream cluster start); {@link #stop}
+     * ends them later from the pids this cluster wrote to its work directory.
+     */
+    public void detach() {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        synchronized (this) {
+            processes.clear();
+        }
+    }
+
+    /**
+     * Stops the JVMs of a cluster started in {@code workDir}, by the pids it wrote there; a pid
+     * that now names another program (the cluster is long gone) is left alone. Returns how many
+     * JVMs were stopped.
+     */
+    public static int stop(Path workDir) throws IOException, InterruptedException {
+        Path pids = workDir.toAbsolutePath().resolve(PIDS);
+        if (!Files.exists(pids)) {
+            throw new IOException("no cluster was started in " + workDir + " (" + PIDS + " is missing)");
+        }
+        String conf = workDir.toAbsolutePath().resolve("conf").toString();
+        List<ProcessHandle> ours = new ArrayList<>();
+        for (String line : Files.readAllLines(pids, StandardCharsets.UTF_8)) {
+            ProcessHandle.of(Long.parseLong(line.trim()))
+                    .filter(h -> h.info().commandLine().map(c -> c.contains(conf)).orElse(false))
+                    .ifPresent(ours::add);
+        }
+        ours.forEach(ProcessHandle::destroy);
+        for (ProcessHandle h : ours) {
+            try {
+                h.onExit().get(15, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                h.destroyForcibly();
+            }
+        }
+        Files.delete(pids);
+        return ours.size();
+    }
+
     /** Stops every JVM: SIGTERM first so that Flink shuts down, then SIGKILL after 15 s. */
     @Override
     public void close() {
@@ -191,6 +232,8 @@ public final class LocalCluster implements AutoCloseable {
         for (int i = 1; i <= taskManagers; i++) {
             processes.add(jvm(TASK_MANAGER, "taskmanager-" + i, "-Xmx1g", conf));
         }
+        Files.write(workDir.resolve(PIDS), processes.stream().map(p -> Long.toString(p.pid())).toList(),
+                StandardCharsets.UTF_8);
     }
 
     private Process jvm(String mainClass, String name, String heap, Path conf) throws IOException {
