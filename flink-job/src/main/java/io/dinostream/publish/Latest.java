@@ -4,8 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 
 import java.io.IOException;
@@ -89,16 +87,7 @@ public record Latest(long step, Optional<Instant> publishedAt) {
      *     published_at that is not an instant (the message says which)
      */
     public static Latest parse(byte[] bytes, String where) throws CorruptCheckpointException {
-        JsonObject json;
-        try {
-            JsonElement parsed = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-            if (!parsed.isJsonObject()) {
-                throw new JsonParseException("not a JSON object");
-            }
-            json = parsed.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new CorruptCheckpointException(where + " is not valid JSON: " + e.getMessage(), e);
-        }
+        JsonObject json = Manifest.jsonObject(bytes, where);
         long step = step(json, where);
         String folder = CheckpointPublisher.folder(step);
         checkNames(json, "folder", folder, step, where);

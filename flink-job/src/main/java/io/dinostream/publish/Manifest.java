@@ -128,16 +128,7 @@ public record Manifest(
      *     has a format this build does not read (the message says which and what to do)
      */
     public static Manifest parse(byte[] bytes, String where) throws CorruptCheckpointException {
-        JsonObject json;
-        try {
-            JsonElement parsed = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-            if (!parsed.isJsonObject()) {
-                throw new JsonParseException("not a JSON object");
-            }
-            json = parsed.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new CorruptCheckpointException(where + " is not valid JSON: " + e.getMessage(), e);
-        }
+        JsonObject json = jsonObject(bytes, where);
         checkFormat(json, where);
         try {
             return new Manifest(
@@ -160,6 +151,19 @@ public record Manifest(
     }
 
     /** Accepts this build's format and manifests written before there was one; refuses the rest. */
+    /** A checkpoint file's JSON object; anything else is refused, naming the file (where). */
+    static JsonObject jsonObject(byte[] bytes, String where) throws CorruptCheckpointException {
+        try {
+            JsonElement parsed = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
+            if (!parsed.isJsonObject()) {
+                throw new JsonParseException("not a JSON object");
+            }
+            return parsed.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new CorruptCheckpointException(where + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
     private static void checkFormat(JsonObject json, String where) throws CorruptCheckpointException {
         if (!json.has("format")) {
             return; // written before manifests named their format: version 1
