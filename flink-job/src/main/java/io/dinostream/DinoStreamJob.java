@@ -264,16 +264,21 @@ public final class DinoStreamJob {
                 .uid("train-dino")
                 .setParallelism(1)
                 .setMaxParallelism(1);
+        // On a cluster with GPU TaskManagers: the trainer (and the monitor, which embeds on its device)
+        // in a slot sharing group of their own, so the CPU stages take other slots (k8s/dino-stream-gpu.yaml).
+        inGroup(reports, trainer.slotSharingGroup());
         reports.sinkTo(ends.reports()).name("TrainingReports").uid("training-reports").setParallelism(1);
         DataStream<ModelSnapshot> snapshots = reports.getSideOutput(TrainDino.SNAPSHOTS);
         if (monitor.enabled()) {
             snapshots = snapshots
                     .connect(training.getSideOutput(HoldOutProbes.PROBES))
                     .transform("ProbeMonitor", StreamTypes.MODEL_SNAPSHOT, new ProbeMonitor(monitor.probe(),
-                            monitor.probeSize(), config.model().spec(), config.crops().policy().globalSize()))
+                            monitor.probeSize(), config.model().spec(), config.crops().policy().globalSize(),
+                            trainer.device()))
                     .uid("probe-monitor")
                     .setParallelism(1)
                     .setMaxParallelism(1);
+            inGroup((SingleOutputStreamOperator<ModelSnapshot>) snapshots, trainer.slotSharingGroup());
         }
         // Scoring and uploads run in tasks of their own, never on the training thread.
         snapshots.sinkTo(ends.checkpoints())
@@ -281,6 +286,13 @@ public final class DinoStreamJob {
                 .uid("publish-checkpoints")
                 .setParallelism(1)
                 .disableChaining();
+    }
+
+    /** Puts an operator in a named slot sharing group; "" leaves it in the default one. */
+    private static void inGroup(SingleOutputStreamOperator<?> operator, String slotSharingGroup) {
+        if (!slotSharingGroup.isEmpty()) {
+            operator.slotSharingGroup(slotSharingGroup);
+        }
     }
 
     /** The production ends: Kafka in, dead letters to Kafka, checkpoints to the object store. */

@@ -6,7 +6,12 @@ import io.dinostream.config.Option;
 import io.dinostream.config.OptionSet;
 import io.dinostream.config.OptionValues;
 import io.dinostream.datasets.SyntheticImages;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.cuda.CudaUtils;
+import io.dinostream.model.DeviceChoice;
+import io.dinostream.model.LibTorch;
 import io.dinostream.model.ModelSpec;
+import io.dinostream.model.Precision;
 import io.dinostream.train.CropBatch;
 import io.dinostream.train.DinoSchedules;
 import io.dinostream.train.DinoTrainer;
@@ -44,10 +49,14 @@ public final class StepBenchmark {
     static final Option<Integer> WARMUP = Option.integer("warmup", "5", "untimed steps first").nonNegative();
     static final Option<Integer> STEPS = Option.integer("steps", "20", "timed steps").positive();
     static final Option<Integer> THREADS = Option.integer("threads", "2", "libtorch intra-op threads").positive();
+    static final Option<DeviceChoice> DEVICE = Option.parsedBy("device", "auto",
+            "where the trainer runs: " + DeviceChoice.FORMS, DeviceChoice::parse);
+    static final Option<Precision> PRECISION = Option.parsedBy("precision", "fp32",
+            "arithmetic of a step: " + Precision.FORMS, Precision::parse);
 
     static final OptionSet OPTIONS = OptionSet.of("bench-step: time DINO trainer steps on synthetic images",
             BACKBONE, WIDTH, SMALL_STEM, BATCH, GLOBAL_SIZE, LOCAL_SIZE, GLOBAL_VIEWS, LOCAL_VIEWS, OUT_DIM, HIDDEN_DIM,
-            BOTTLENECK_DIM, HEAD_BN, IMAGE_SIZE, WARMUP, STEPS, THREADS);
+            BOTTLENECK_DIM, HEAD_BN, IMAGE_SIZE, WARMUP, STEPS, THREADS, DEVICE, PRECISION);
 
     private StepBenchmark() {}
 
@@ -75,6 +84,8 @@ public final class StepBenchmark {
                 .model(model)
                 .schedules(DinoSchedules.continual(100_000).lr(5e-4, batch, 1e-6, 10).build())
                 .views(policy.globalCount(), policy.localCount())
+                .device(given.get(DEVICE))
+                .precision(given.get(PRECISION))
                 .build();
 
         SyntheticImages images = new SyntheticImages(given.get(IMAGE_SIZE), 10, 1);
@@ -89,13 +100,17 @@ public final class StepBenchmark {
         }
 
         Engine engine = Engine.getInstance();
-        System.out.printf("engine %s %s, device %s, threads %s, java %s%n", engine.getEngineName(),
-                engine.getVersion(), engine.defaultDevice(), given.text(THREADS),
-                System.getProperty("java.version"));
+        System.out.printf("engine %s %s, threads %s, java %s%n%s%n", engine.getEngineName(), engine.getVersion(),
+                given.text(THREADS), System.getProperty("java.version"), LibTorch.loaded().describe());
         System.out.printf("model %s%nviews %d x %d px + %d x %d px, batch %d%n", model,
                 policy.globalCount(), policy.globalSize(), policy.localCount(), policy.localSize(), batch);
         double[] seconds = new double[steps];
+        long peakGpuBytes = 0;
         try (DinoTrainer trainer = new DinoTrainer(config)) {
+            System.out.printf("device %s, precision %s%n", trainer.device(), config.precision());
+            if (trainer.device().isGpu()) {
+                JniUtils.emptyCudaCache();
+            }
             for (int i = 0; i < warmup + steps; i++) {
                 long t0 = System.nanoTime();
                 TrainingReport r = trainer.step(batches.get(i % batches.size()));
@@ -105,7 +120,15 @@ public final class StepBenchmark {
                     seconds[i - warmup] = s;
                 }
                 System.out.printf("step %3d %s %.3f s  loss %.4f%n", i, timed ? "timed " : "warmup", s, r.loss());
+                if (trainer.device().isGpu()) {
+                    peakGpuBytes = Math.max(peakGpuBytes, gpuBytesInUse(trainer.device()));
+                }
             }
+        }
+        if (peakGpuBytes > 0) {
+            // cudaMemGetInfo's used memory: libtorch's caching allocator included, as torch.cuda.max_memory_reserved
+            System.out.printf("peak GPU memory in use %.2f GiB (device-wide, sampled after each step)%n",
+                    peakGpuBytes / (double) (1L << 30));
         }
         double[] sorted = seconds.clone();
         Arrays.sort(sorted);
@@ -114,5 +137,15 @@ public final class StepBenchmark {
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
         System.out.printf("median step %.3f s over %d steps (min %.3f, max %.3f): %.1f source images/s%n",
                 median, steps, sorted[0], sorted[sorted.length - 1], batch / median);
+        LibTorch.mappedLibrary("torch_cpu").ifPresent(path -> System.out.println("libtorch_cpu loaded from " + path));
+    }
+
+    /** Memory in use on a GPU (all processes), from the CUDA runtime; 0 where it cannot be read. */
+    private static long gpuBytesInUse(ai.djl.Device device) {
+        try {
+            return CudaUtils.getGpuMemory(device).getUsed();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return 0;
+        }
     }
 }

@@ -7,9 +7,11 @@ import io.dinostream.datasets.ImageSource;
 import io.dinostream.datasets.ImageSources;
 import io.dinostream.features.Embedder;
 import io.dinostream.features.Features;
+import ai.djl.Device;
 import io.dinostream.ingest.DecodeLimits;
 import io.dinostream.ingest.ImageDecoder;
 import io.dinostream.ingest.RejectedImageException;
+import io.dinostream.model.DeviceChoice;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointLoader;
 import io.dinostream.publish.LoadedCheckpoint;
@@ -48,7 +50,8 @@ public final class EmbedCommand {
             normalised as in training; the backbone runs in eval mode.
 
             Usage: embed --checkpoint s3://bucket/prefix|file:///path [--step latest|N]
-                         --images idx:PATH|folder:PATH|synthetic [--limit N] --out FILE""";
+                         --images idx:PATH|folder:PATH|synthetic [--limit N] --out FILE
+                         [--device auto|cpu|gpu|gpu:N]""";
 
     static final Option<String> CHECKPOINT = Option.text("checkpoint", "",
             "where the checkpoints were published: s3://bucket/prefix or file:///path");
@@ -61,9 +64,11 @@ public final class EmbedCommand {
             Integer.toString(Embedder.DEFAULT_BATCH_SIZE), "images per forward pass")
             .check(b -> b >= 1, text -> "--batch-size must be >= 1, got " + text);
     static final Option<Long> SEED = Option.wholeNumber("seed", "0", "seed of the synthetic images");
+    static final Option<DeviceChoice> DEVICE = Option.parsedBy("device", "auto",
+            "where the backbone runs: " + DeviceChoice.FORMS + " (as the job's --train.device)", DeviceChoice::parse);
 
     /** Ours, and the job's s3.* options for reading checkpoints from S3. */
-    static final OptionSet OPTIONS = OptionSet.of(USAGE, CHECKPOINT, STEP, IMAGES, LIMIT, OUT, BATCH_SIZE, SEED)
+    static final OptionSet OPTIONS = OptionSet.of(USAGE, CHECKPOINT, STEP, IMAGES, LIMIT, OUT, BATCH_SIZE, SEED, DEVICE)
             .with(PublishSettings.S3_OPTIONS);
 
     private EmbedCommand() {}
@@ -90,13 +95,20 @@ public final class EmbedCommand {
             System.err.println("error: no checkpoint folder " + folder + " (--checkpoint " + checkpoint + ")");
             return 1;
         }
+        Device device;
+        try {
+            device = given.get(DEVICE).resolve();
+        } catch (IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
         long started = System.nanoTime();
         try (ObjectStore store = ObjectStores.open(checkpoint, s3);
-                LoadedCheckpoint loaded = CheckpointLoader.load(store, given.get(STEP));
+                LoadedCheckpoint loaded = CheckpointLoader.load(store, given.get(STEP), device);
                 ImageSource source = ImageSources.open(images, given.get(SEED))) {
-            System.out.printf("loaded %s: step %d, %s, %d-dim features at %d px%n", loaded.location(),
+            System.out.printf("loaded %s: step %d, %s, %d-dim features at %d px, on %s%n", loaded.location(),
                     loaded.step(), loaded.modelSpec().backbone() + " width " + loaded.modelSpec().width(),
-                    loaded.featureDim(), loaded.globalSize());
+                    loaded.featureDim(), loaded.globalSize(), device);
             Result result = embed(loaded, source, limit, batchSize, out);
             System.out.printf("embedded %d images to %s in %.1f s%s%n", result.rows, out,
                     (System.nanoTime() - started) / 1e9,

@@ -23,10 +23,10 @@ public final class BatchNorm extends Module {
 
     public BatchNorm(ParameterFactory f, int channels) {
         Shape shape = new Shape(channels);
-        weight = registerParameter("weight", f.ones(shape));
-        bias = registerParameter("bias", f.zeros(shape));
-        runningMean = registerBuffer("running_mean", f.zeros(shape));
-        runningVar = registerBuffer("running_var", f.ones(shape));
+        weight = registerParameter("weight", f.normOnes(shape));
+        bias = registerParameter("bias", f.normZeros(shape));
+        runningMean = registerBuffer("running_mean", f.normZeros(shape));
+        runningVar = registerBuffer("running_var", f.normOnes(shape));
         batchesTracked = registerBuffer("num_batches_tracked", f.counter());
     }
 

@@ -9,17 +9,36 @@ import io.dinostream.util.SeededRandom;
 /**
  * Creates a model's tensors on its owner manager, in one data type, with PyTorch's initialisers.
  * Random values come from a {@link SeededRandom}, so a seed fixes the initial model.
+ *
+ * <p>Normalisation layers take their tensors from {@link #normOnes} and {@link #normZeros}, in the
+ * model's type unless told otherwise: a bfloat16 working copy keeps BatchNorm in float32, as
+ * autocast does. A factory made by {@link #forCopies} fills every tensor with zeros instead of
+ * random values, for copies whose values are always assigned before use.
  */
 public final class ParameterFactory {
 
     private final NDManager manager;
     private final DataType dataType;
+    private final DataType normDataType;
     private final SeededRandom random;
 
     public ParameterFactory(NDManager manager, DataType dataType, long seed) {
+        this(manager, dataType, dataType, new SeededRandom(seed));
+    }
+
+    private ParameterFactory(NDManager manager, DataType dataType, DataType normDataType, SeededRandom random) {
         this.manager = manager;
         this.dataType = dataType;
-        this.random = new SeededRandom(seed);
+        this.normDataType = normDataType;
+        this.random = random;
+    }
+
+    /**
+     * A factory of zero-filled tensors in dataType, normalisation layers in normDataType: for
+     * working copies of a model whose values are assigned from it before every use.
+     */
+    public static ParameterFactory forCopies(NDManager manager, DataType dataType, DataType normDataType) {
+        return new ParameterFactory(manager, dataType, normDataType, null);
     }
 
     public NDManager manager() {
@@ -38,6 +57,16 @@ public final class ParameterFactory {
         return manager.ones(shape, dataType);
     }
 
+    /** Ones for a normalisation layer's tensors (BatchNorm weight, running variance). */
+    public NDArray normOnes(Shape shape) {
+        return manager.ones(shape, normDataType);
+    }
+
+    /** Zeros for a normalisation layer's tensors (BatchNorm bias, running mean). */
+    public NDArray normZeros(Shape shape) {
+        return manager.zeros(shape, normDataType);
+    }
+
     /** The 0-d int64 counter torch keeps in BatchNorm ({@code num_batches_tracked}). */
     public NDArray counter() {
         return manager.create(0L);
@@ -45,6 +74,9 @@ public final class ParameterFactory {
 
     /** torch.nn.init.trunc_normal_(std, a=-2, b=2), as DINO's head uses (std 0.02). */
     public NDArray truncatedNormal(Shape shape, double std) {
+        if (random == null) {
+            return zeros(shape);
+        }
         double[] values = new double[Math.toIntExact(shape.size())];
         for (int i = 0; i < values.length; i++) {
             values[i] = random.truncatedNormal(std, -2.0, 2.0);
@@ -54,6 +86,9 @@ public final class ParameterFactory {
 
     /** kaiming_normal_(mode="fan_out", nonlinearity="relu"), torchvision's ResNet conv init. */
     public NDArray kaimingNormalFanOut(Shape shape) {
+        if (random == null) {
+            return zeros(shape);
+        }
         long fanOut = shape.get(0) * (shape.size() / (shape.get(0) * shape.get(1)));
         double std = Math.sqrt(2.0 / fanOut);
         double[] values = new double[Math.toIntExact(shape.size())];
@@ -65,6 +100,9 @@ public final class ParameterFactory {
 
     /** nn.Linear's default weight init, kaiming_uniform_(a=sqrt(5)): U(-1/sqrt(in), 1/sqrt(in)). */
     public NDArray linearDefault(Shape shape) {
+        if (random == null) {
+            return zeros(shape);
+        }
         double bound = 1.0 / Math.sqrt(shape.get(1));
         double[] values = new double[Math.toIntExact(shape.size())];
         for (int i = 0; i < values.length; i++) {

@@ -34,4 +34,22 @@ public final class Tensors {
             dst.setRequiresGradient(true);
         }
     }
+
+    /**
+     * Gives dst (same shape, any floating type) src's values converted to dst's type, as
+     * {@code dst.copy_(src)} does: for working copies in another precision than their masters.
+     */
+    public static void assignConverted(NDArray dst, NDArray src) {
+        if (src.getDataType() == dst.getDataType()) {
+            assign(dst, src);
+            return;
+        }
+        if (!dst.getShape().equals(src.getShape())) {
+            throw new IllegalArgumentException("cannot copy a " + src.getShape() + " tensor into a " + dst.getShape()
+                    + " one");
+        }
+        try (NDArray converted = src.toType(dst.getDataType(), true)) {
+            assign(dst, converted);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.dinostream.monitor;
 import io.dinostream.datasets.ImageSource;
 import io.dinostream.datasets.ImageSources;
 import io.dinostream.features.KnnResult;
+import io.dinostream.model.DeviceChoice;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.publish.CorruptCheckpointException;
 import io.dinostream.types.DecodedImage;
@@ -53,6 +54,7 @@ public final class ProbeMonitor extends AbstractStreamOperator<ModelSnapshot>
     private final int capacity;
     private final ModelSpec spec;
     private final int side;
+    private final DeviceChoice device;
 
     private transient ProbeSet probes;
     private transient ProbeScorer scorer;
@@ -67,19 +69,22 @@ public final class ProbeMonitor extends AbstractStreamOperator<ModelSnapshot>
      * @param capacity most probes kept
      * @param spec the trained network
      * @param side the global crop side the backbone embeds at
+     * @param device where the backbone runs: the trainer's {@code --train.device}
      */
-    public ProbeMonitor(String probeSource, int capacity, ModelSpec spec, int side) {
+    public ProbeMonitor(String probeSource, int capacity, ModelSpec spec, int side, DeviceChoice device) {
         this.probeSource = probeSource;
         this.capacity = capacity;
         this.spec = spec;
         this.side = side;
+        this.device = device;
     }
 
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         probes = new ProbeSet(capacity, side);
-        scorer = new ProbeScorer(spec, side);
+        scorer = new ProbeScorer(spec, side, device.resolve());
+        LOG.info("probe monitor embeds on {}", scorer.device());
         probeState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("probes", StreamTypes.DECODED_IMAGE));
         offeredState = context.getOperatorStateStore().getListState(

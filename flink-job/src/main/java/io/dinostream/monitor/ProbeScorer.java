@@ -1,5 +1,6 @@
 package io.dinostream.monitor;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.dinostream.features.Embedder;
@@ -41,14 +42,27 @@ public final class ProbeScorer {
 
     private final ModelSpec spec;
     private final int side;
+    private final Device device;
+
+    /** A scorer on the CPU. */
+    public ProbeScorer(ModelSpec spec, int side) {
+        this(spec, side, Device.cpu());
+    }
 
     /**
      * @param spec the trained network, to rebuild its backbone
      * @param side the global crop side: images are embedded at side × side
+     * @param device where the backbone runs (the trainer's, {@code --train.device})
      */
-    public ProbeScorer(ModelSpec spec, int side) {
+    public ProbeScorer(ModelSpec spec, int side, Device device) {
         this.spec = spec;
         this.side = side;
+        this.device = device;
+    }
+
+    /** Where the backbone runs. */
+    public Device device() {
+        return device;
     }
 
     /** Whether the probe set is large and varied enough to score. */
@@ -72,7 +86,7 @@ public final class ProbeScorer {
         JniUtils.setNumThreads(1);
         try {
             float[][] rows = NativeCalls.call(() -> {
-                try (NDManager manager = NDManager.newBaseManager()) {
+                try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
                     ResNet backbone = CheckpointLoader.backbone(teacherSafetensors, spec, manager,
                             "the snapshot's teacher");
                     Embedder embedder = new Embedder(backbone, manager, side, backbone.outputDim(),

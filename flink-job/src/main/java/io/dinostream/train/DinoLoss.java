@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * The DINO self-distillation loss (Caron et al. 2021, eq. 2 and sec. 3.1; main_dino.DINOLoss).
@@ -78,12 +80,20 @@ public final class DinoLoss implements AutoCloseable {
      * The loss for one batch with the current center. {@code studentOutput}: (totalViews·B, K),
      * view-major; {@code teacherOutput}: (globalViews·B, K). The result is a scalar on the
      * student output's manager; the center is not changed.
+     *
+     * <p>A student output in a narrower type than the center (bfloat16 under mixed precision)
+     * enters its log-softmax in the center's type, as torch's {@code log_softmax(x, dtype=float32)}
+     * does, so the loss and its gradient are computed in float32; the teacher output must already
+     * be in the center's type.
      */
     public NDArray compute(NDArray studentOutput, NDArray teacherOutput, double teacherTemp) {
         long k = studentOutput.getShape().get(1);
         long batch = teacherOutput.getShape().get(0) / globalViews;
-        NDArray logP =
-                studentOutput.div(studentTemp).logSoftmax(-1).reshape(totalViews, batch * k);
+        NDArray scaled = studentOutput.div(studentTemp);
+        NDArray logP = (scaled.getDataType() == center.getDataType()
+                        ? scaled.logSoftmax(-1)
+                        : JniUtils.logSoftmax((PtNDArray) scaled, -1, center.getDataType()))
+                .reshape(totalViews, batch * k);
         NDArray q =
                 teacherOutput
                         .stopGradient()

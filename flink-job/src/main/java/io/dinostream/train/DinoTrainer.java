@@ -1,13 +1,14 @@
 package io.dinostream.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import io.dinostream.model.LibTorch;
 import io.dinostream.model.MultiCropWrapper;
 import io.dinostream.model.ParameterFactory;
+import io.dinostream.model.Precision;
 import io.dinostream.model.Safetensors;
 import io.dinostream.model.Tensors;
 import io.dinostream.types.TrainingReport;
@@ -22,7 +23,9 @@ import java.util.Map;
  * DINO training, one step at a time (Caron et al. 2021, Algorithm 1; main_dino.train_one_epoch).
  * Owns a student and its EMA teacher (two builds of one {@link io.dinostream.model.ModelSpec}),
  * the loss with its center, and the optimiser (AdamW or SGD) with its state, all on one NDManager on the trainer's
- * device (the GPU when present). {@link #step} reads in the order of the official loop.
+ * device ({@link TrainerConfig#device()}: a GPU when present unless told). {@link #step} reads in the order of the
+ * official loop. Under bf16 mixed precision ({@link Precision}) the forward passes and the backward run on
+ * bfloat16 {@link WorkingCopies} of the networks, and everything that persists stays float32.
  *
  * <p>Every array a step creates lives in that step's scope ({@link StepScope}) and is closed at its
  * end, so memory stays flat over any number of steps. {@link StudentGradients} clips and freezes the
@@ -58,17 +61,26 @@ public final class DinoTrainer implements AutoCloseable {
     private final DinoLoss dinoLoss;
     private final Optimizer optimizer;
     private final SeededRandom random;
+    private final WorkingCopies copies;
     private long step;
     private long imagesSeen;
     private long nonFiniteSteps;
     private long imagesSkipped;
 
-    /** A fresh trainer on the default device (GPU when present, CPU otherwise). */
+    /**
+     * A fresh trainer on the config's device, resolved against the libtorch of this JVM.
+     *
+     * @throws IllegalStateException when that device or precision cannot run here; the message
+     *     names the libtorch loaded and what to do
+     */
     public DinoTrainer(TrainerConfig config) {
-        this(config, Engine.getInstance().defaultDevice());
+        this(config, config.device().resolve());
     }
 
     public DinoTrainer(TrainerConfig config, Device device) {
+        if (config.precision() != Precision.FP32) {
+            config.precision().check(device, LibTorch.loaded());
+        }
         this.config = config;
         this.owner = NDManager.newBaseManager(device, "PyTorch");
         this.random = new SeededRandom(config.seed());
@@ -88,6 +100,9 @@ public final class DinoTrainer implements AutoCloseable {
                         config.studentTemp(),
                         config.centerMomentum());
         this.optimizer = config.optimizer().create(owner, student.trainableParameters());
+        this.copies = config.precision() == Precision.BF16
+                ? new WorkingCopies(config.model(), owner, config.precision().computeType())
+                : null;
     }
 
     /**
@@ -110,12 +125,23 @@ public final class DinoTrainer implements AutoCloseable {
                 .lr(lr).weightDecay(weightDecay).teacherMomentum(momentum).teacherTemp(teacherTemp);
 
         try (StepScope scope = StepScope.open(owner)) {
-            List<NDArray> images = scope.views(batch, config.dataType());
+            List<NDArray> images = scope.views(batch, config.precision().computeType());
+            // the networks the passes run through: the float32 masters, or their bfloat16 copies
+            MultiCropWrapper studentNet = student;
+            MultiCropWrapper teacherNet = teacher;
+            if (copies != null) {
+                copies.refresh(student, teacher);
+                studentNet = copies.student();
+                teacherNet = copies.teacher();
+            }
             // teacher and student forward passes + compute dino loss
             // (only the global views pass through the teacher; no graph is recorded for it)
-            NDArray teacherOutput = teacher.forward(images.subList(0, config.globalViews()), true);
+            NDArray teacherOutput = inMasterType(teacherNet.forward(images.subList(0, config.globalViews()), true));
             try (GradientCollector autograd = scope.recordGradients()) {
-                MultiCropWrapper.Forward studentOutput = student.forwardWithFeatures(images, true);
+                MultiCropWrapper.Forward studentOutput = studentNet.forwardWithFeatures(images, true);
+                if (copies != null) {
+                    copies.keepStatistics(student, teacher);
+                }
                 NDArray loss = dinoLoss.compute(studentOutput.output(), teacherOutput, teacherTemp);
                 if (config.koleoWeight() > 0) {
                     loss = loss.add(koleo(studentOutput.features(), teacherOutput));
@@ -128,7 +154,9 @@ public final class DinoTrainer implements AutoCloseable {
                 // student update
                 autograd.backward(loss);
             }
-            try (StudentGradients gradients = StudentGradients.of(student)) {
+            try (StudentGradients gradients = copies == null
+                    ? StudentGradients.of(student)
+                    : StudentGradients.of(studentNet, g -> copies.masterGradients(g, student))) {
                 if (!gradients.finite()) {
                     return skipped(report, batch, started);
                 }
@@ -150,6 +178,11 @@ public final class DinoTrainer implements AutoCloseable {
             imagesSeen += batch.size();
             return finish(report.applied(true), started);
         }
+    }
+
+    /** A network output in the masters' type (float32): the loss's softmax and the center run there. */
+    private NDArray inMasterType(NDArray output) {
+        return output.getDataType() == config.dataType() ? output : output.toType(config.dataType(), false);
     }
 
     private void requireViews(DinoBatch batch) {
@@ -356,8 +389,16 @@ public final class DinoTrainer implements AutoCloseable {
         return out;
     }
 
+    /** The device the trainer's tensors live on. */
+    public Device device() {
+        return owner.getDevice();
+    }
+
     @Override
     public void close() {
+        if (copies != null) {
+            copies.close();
+        }
         owner.close();
     }
 }

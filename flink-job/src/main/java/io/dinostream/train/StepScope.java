@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -38,11 +37,7 @@ final class StepScope implements AutoCloseable {
 
     /** Every view of the batch as one tensor each (B, …), global views first, on this step's manager. */
     List<NDArray> views(DinoBatch batch, DataType dataType) {
-        List<NDArray> views = new ArrayList<>(batch.viewCount());
-        for (int v = 0; v < batch.viewCount(); v++) {
-            views.add(batch.view(v, manager, dataType));
-        }
-        return views;
+        return batch.views(manager, dataType);
     }
 
     /** Records the graph of what runs inside it, for {@code backward} (PyTorch allows one per JVM at a time). */

@@ -7,6 +7,7 @@ import io.dinostream.model.Module;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The student's gradients after {@code backward}, by parameter name (views on the live
@@ -22,14 +23,24 @@ final class StudentGradients implements AutoCloseable {
     private double[] norms;
     private boolean lastLayerCancelled;
 
-    private StudentGradients(Map<String, NDArray> parameters) {
+    private StudentGradients(Map<String, NDArray> parameters, UnaryOperator<Map<String, NDArray>> toMaster) {
         this.parameters = parameters;
-        parameters.forEach((name, p) -> gradients.put(name, p.getGradient()));
+        Map<String, NDArray> own = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> own.put(name, p.getGradient()));
+        gradients.putAll(toMaster.apply(own));
     }
 
     /** The gradients of the student's trainable parameters. */
     static StudentGradients of(Module student) {
-        return new StudentGradients(student.trainableParameters());
+        return new StudentGradients(student.trainableParameters(), UnaryOperator.identity());
+    }
+
+    /**
+     * The gradients of a working copy's trainable parameters, as toMaster converts them for the
+     * master weights (bfloat16 to float32): judged, clipped and applied in the masters' type.
+     */
+    static StudentGradients of(Module copy, UnaryOperator<Map<String, NDArray>> toMaster) {
+        return new StudentGradients(copy.trainableParameters(), toMaster);
     }
 
     /**

@@ -79,6 +79,8 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         });
         // Flink's processing time: the wall clock in a job, a clock the test harness sets in tests.
         trainer = new StreamingTrainer(config, policy, watchdog, getProcessingTimeService()::getCurrentProcessingTime);
+        LOG.info("DINO trainer on {} ({} precision; --train.device {})", trainer.trainer().device(),
+                config.precision(), config.device());
         if (context.isRestored()) {
             for (byte[] saved : state.get()) {
                 trainer.loadState(saved);

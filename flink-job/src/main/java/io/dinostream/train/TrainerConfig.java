@@ -1,7 +1,9 @@
 package io.dinostream.train;
 
 import ai.djl.ndarray.types.DataType;
+import io.dinostream.model.DeviceChoice;
 import io.dinostream.model.ModelSpec;
+import io.dinostream.model.Precision;
 
 /**
  * Everything that defines a DINO training run on the trainer's side: the network, the views per
@@ -23,6 +25,8 @@ public final class TrainerConfig implements java.io.Serializable {
     private final Optimizer.Kind optimizer;
     private final long seed;
     private final DataType dataType;
+    private final DeviceChoice device;
+    private final Precision precision;
 
     private TrainerConfig(Builder b) {
         if (b.model == null || b.schedules == null) {
@@ -49,6 +53,15 @@ public final class TrainerConfig implements java.io.Serializable {
         if (b.dataType != DataType.FLOAT32 && b.dataType != DataType.FLOAT64) {
             throw new IllegalArgumentException("trainer data type must be float32 or float64");
         }
+        if (b.precision == Precision.BF16 && b.dataType != DataType.FLOAT32) {
+            throw new IllegalArgumentException("bf16 mixed precision keeps float32 master weights: the trainer data"
+                    + " type must be float32");
+        }
+        if (b.precision == Precision.BF16 && b.koleoWeight > 0) {
+            throw new IllegalArgumentException("--train.koleo-weight is not supported with --train.precision bf16 yet"
+                    + " (its distances need float32 features): use --train.precision fp32 or --train.koleo-weight 0");
+        }
+        b.precision.checkChoice(b.device);
         model = b.model;
         schedules = b.schedules;
         globalViews = b.globalViews;
@@ -60,6 +73,8 @@ public final class TrainerConfig implements java.io.Serializable {
         optimizer = b.optimizer;
         seed = b.seed;
         dataType = b.dataType;
+        device = b.device;
+        precision = b.precision;
     }
 
     public static Builder builder() {
@@ -117,6 +132,16 @@ public final class TrainerConfig implements java.io.Serializable {
         return dataType;
     }
 
+    /** Where the trainer runs; resolved when the trainer is built, on the machine that runs it. */
+    public DeviceChoice device() {
+        return device;
+    }
+
+    /** fp32, or bf16 mixed precision with float32 master weights (GPU only). */
+    public Precision precision() {
+        return precision;
+    }
+
     @Override
     public String toString() {
         return "TrainerConfig{model="
@@ -141,6 +166,10 @@ public final class TrainerConfig implements java.io.Serializable {
                 + seed
                 + ", dataType="
                 + dataType
+                + ", device="
+                + device
+                + ", precision="
+                + precision
                 + "}";
     }
 
@@ -157,6 +186,8 @@ public final class TrainerConfig implements java.io.Serializable {
         private Optimizer.Kind optimizer = Optimizer.Kind.ADAMW;
         private long seed = 0;
         private DataType dataType = DataType.FLOAT32;
+        private DeviceChoice device = DeviceChoice.AUTO;
+        private Precision precision = Precision.FP32;
 
         public Builder model(ModelSpec model) {
             this.model = model;
@@ -206,6 +237,16 @@ public final class TrainerConfig implements java.io.Serializable {
 
         public Builder dataType(DataType dataType) {
             this.dataType = dataType;
+            return this;
+        }
+
+        public Builder device(DeviceChoice device) {
+            this.device = java.util.Objects.requireNonNull(device);
+            return this;
+        }
+
+        public Builder precision(Precision precision) {
+            this.precision = java.util.Objects.requireNonNull(precision);
             return this;
         }
 

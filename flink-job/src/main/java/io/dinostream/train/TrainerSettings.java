@@ -3,7 +3,9 @@ package io.dinostream.train;
 import io.dinostream.augment.MultiCropPolicy;
 import io.dinostream.config.Option;
 import io.dinostream.config.OptionValues;
+import io.dinostream.model.DeviceChoice;
 import io.dinostream.model.ModelSpec;
+import io.dinostream.model.Precision;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,6 +27,9 @@ import java.util.Objects;
  * @param maxSteps stop after this many steps (0: never)
  * @param seed seed of initialisation and augmentation
  * @param watchdog when a step counts as stalled
+ * @param device where the trainer runs (resolved on the TaskManager that runs it)
+ * @param precision fp32, or bf16 mixed precision (GPU only)
+ * @param slotSharingGroup the trainer's Flink slot sharing group, "" for the default one
  */
 public record TrainerSettings(
         int batchSize,
@@ -36,7 +41,10 @@ public record TrainerSettings(
         Optimizer.Kind optimizer,
         long maxSteps,
         long seed,
-        StepWatchdog.Limits watchdog) {
+        StepWatchdog.Limits watchdog,
+        DeviceChoice device,
+        Precision precision,
+        String slotSharingGroup) {
 
     public static final Option<Integer> BATCH_SIZE =
             Option.integer("train.batch-size", "32", "source images per training step").positive();
@@ -85,11 +93,22 @@ public record TrainerSettings(
     public static final Option<Double> WATCHDOG_FLOOR_SECONDS = Option.number("train.watchdog-floor-seconds", "300",
             "no step counts as stalled before this many seconds (0: no watchdog)");
 
+    public static final Option<DeviceChoice> DEVICE = Option.parsedBy("train.device", "auto",
+            "where the trainer (and the probe monitor) run: " + DeviceChoice.FORMS
+                    + "; a GPU that the loaded libtorch cannot use fails the trainer at start, saying why",
+            DeviceChoice::parse);
+    public static final Option<Precision> PRECISION = Option.parsedBy("train.precision", "fp32",
+            "arithmetic of a training step: " + Precision.FORMS, Precision::parse);
+    public static final Option<String> SLOT_SHARING_GROUP = Option.text("train.slot-sharing-group", "",
+            "Flink slot sharing group of the trainer and the probe monitor, e.g. gpu, so that they take slots of"
+                    + " their own (the GPU TaskManagers') and the CPU stages others ('': share the default group)");
+
     /** The train.* options, in help order. */
     public static final List<Option<?>> OPTIONS = List.of(BATCH_SIZE, LR, MIN_LR, WARMUP_STEPS, HORIZON_STEPS, RESTART,
             WEIGHT_DECAY, WEIGHT_DECAY_END, TEACHER_MOMENTUM, TEACHER_MOMENTUM_END, TEACHER_TEMP, WARMUP_TEACHER_TEMP,
             TEACHER_TEMP_WARMUP_STEPS, STUDENT_TEMP, CENTER_MOMENTUM, CLIP_GRAD, OPTIMIZER, KOLEO_WEIGHT,
-            FREEZE_LAST_LAYER_STEPS, MAX_STEPS, SEED, WATCHDOG_FACTOR, WATCHDOG_FLOOR_SECONDS);
+            FREEZE_LAST_LAYER_STEPS, MAX_STEPS, SEED, WATCHDOG_FACTOR, WATCHDOG_FLOOR_SECONDS, DEVICE, PRECISION,
+            SLOT_SHARING_GROUP);
 
     public TrainerSettings {
         BATCH_SIZE.require(batchSize);
@@ -100,6 +119,10 @@ public record TrainerSettings(
         Objects.requireNonNull(optimizer, "optimizer");
         MAX_STEPS.require(maxSteps);
         Objects.requireNonNull(watchdog, "watchdog");
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(precision, "precision");
+        slotSharingGroup = slotSharingGroup.trim();
+        precision.checkChoice(device);
     }
 
     /** The train.* options' values. */
@@ -123,7 +146,7 @@ public record TrainerSettings(
         }
         return new TrainerSettings(batchSize, schedules, values.get(STUDENT_TEMP), values.get(CENTER_MOMENTUM),
                 values.get(CLIP_GRAD), values.get(KOLEO_WEIGHT), values.get(OPTIMIZER), values.get(MAX_STEPS),
-                values.get(SEED), watchdog);
+                values.get(SEED), watchdog, values.get(DEVICE), values.get(PRECISION), values.get(SLOT_SHARING_GROUP));
     }
 
     /** The trainer's config for this model, with as many views per image as crops draws. */
@@ -138,6 +161,8 @@ public record TrainerSettings(
                 .koleoWeight(koleoWeight)
                 .optimizer(optimizer)
                 .seed(seed)
+                .device(device)
+                .precision(precision)
                 .build();
     }
 

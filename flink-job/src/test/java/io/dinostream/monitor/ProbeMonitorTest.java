@@ -9,6 +9,7 @@ import io.dinostream.datasets.ImageSources;
 import io.dinostream.features.KnnResult;
 import io.dinostream.ingest.DecodeLimits;
 import io.dinostream.ingest.ImageDecoder;
+import io.dinostream.model.DeviceChoice;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.publish.CheckpointFixtures;
 import io.dinostream.types.DecodedImage;
@@ -47,7 +48,7 @@ class ProbeMonitorTest {
 
     private TwoInputStreamOperatorTestHarness<ModelSnapshot, DecodedImage, ModelSnapshot> harness(String probeSource)
             throws Exception {
-        var harness = new TwoInputStreamOperatorTestHarness<>(new ProbeMonitor(probeSource, 100, SPEC, SIDE));
+        var harness = new TwoInputStreamOperatorTestHarness<>(new ProbeMonitor(probeSource, 100, SPEC, SIDE, DeviceChoice.CPU));
         opened.add(harness);
         return harness;
     }

@@ -26,7 +26,8 @@ final class TrainerSettingsTest {
     private static TrainerSettings withBatchSize(int batchSize) {
         TrainerSettings d = parse();
         return new TrainerSettings(batchSize, d.schedules(), d.studentTemp(), d.centerMomentum(), d.clipGrad(),
-                d.koleoWeight(), d.optimizer(), d.maxSteps(), d.seed(), d.watchdog());
+                d.koleoWeight(), d.optimizer(), d.maxSteps(), d.seed(), d.watchdog(), d.device(), d.precision(),
+                d.slotSharingGroup());
     }
 
     @Test
