@@ -4,6 +4,9 @@ torchvision's ResNet-18 with the small-image stem, timed like `./dinostream benc
 are made before the clock starts, median of the timed steps.
 
 Needs Debian's python3-torch and python3-torchvision:  python3 bench/official_step.py --threads 2
+On a GPU (bench/gpu-check.sh):  --device cuda --backbone resnet50 --global-size 224 --local-size 96
+--local-views 8 --out-dim 65536 [--precision bf16]; bf16 is torch.autocast(bfloat16) around the forward
+passes and the loss, fp32 parameters and optimiser, as main_dino.py's fp16 path with bfloat16 (no scaler).
 """
 import argparse, statistics, time
 import torch, torch.nn as nn, torch.nn.functional as F, torchvision
@@ -13,8 +16,11 @@ p.add_argument("--batch", type=int, default=64); p.add_argument("--global-size",
 p.add_argument("--local-size", type=int, default=16); p.add_argument("--local-views", type=int, default=4)
 p.add_argument("--out-dim", type=int, default=4096); p.add_argument("--threads", type=int, default=2)
 p.add_argument("--warmup", type=int, default=3); p.add_argument("--steps", type=int, default=20)
+p.add_argument("--device", default="cpu"); p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+p.add_argument("--backbone", choices=["resnet18-small-stem", "resnet50"], default="resnet18-small-stem")
 a = p.parse_args()
 torch.set_num_threads(a.threads); torch.manual_seed(0)
+dev = torch.device(a.device)
 
 class DINOHead(nn.Module):  # vision_transformer.DINOHead, use_bn=False, norm_last_layer=True
     def __init__(self, in_dim, out_dim, hidden_dim=2048, bottleneck_dim=256):
@@ -35,7 +41,7 @@ class MultiCropWrapper(nn.Module):
         super().__init__(); backbone.fc = nn.Identity(); self.backbone, self.head = backbone, head
     def forward(self, x):
         idx = torch.cumsum(torch.unique_consecutive(torch.tensor([i.shape[-1] for i in x]), return_counts=True)[1], 0)
-        start, out = 0, torch.empty(0)
+        start, out = 0, torch.empty(0, device=x[0].device)
         for end in idx:
             out = torch.cat((out, self.backbone(torch.cat(x[start:end])))); start = end
         return self.head(out)
@@ -61,24 +67,28 @@ def resnet18_small_stem():
     m = torchvision.models.resnet18()
     m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False); m.maxpool = nn.Identity(); return m
 
-student = MultiCropWrapper(resnet18_small_stem(), DINOHead(512, a.out_dim))
-teacher = MultiCropWrapper(resnet18_small_stem(), DINOHead(512, a.out_dim))
+make, dim = (resnet18_small_stem, 512) if a.backbone == "resnet18-small-stem" else (torchvision.models.resnet50, 2048)
+student = MultiCropWrapper(make(), DINOHead(dim, a.out_dim)).to(dev)
+teacher = MultiCropWrapper(make(), DINOHead(dim, a.out_dim)).to(dev)
 teacher.load_state_dict(student.state_dict())
 for q in teacher.parameters(): q.requires_grad = False
 reg = [q for n, q in student.named_parameters() if q.requires_grad and not (n.endswith(".bias") or q.ndim == 1)]
 noreg = [q for n, q in student.named_parameters() if q.requires_grad and (n.endswith(".bias") or q.ndim == 1)]
 opt = torch.optim.AdamW([{"params": reg}, {"params": noreg, "weight_decay": 0.}])
-loss_fn = DINOLoss(a.out_dim, 2 + a.local_views)
-crops = [torch.randn(a.batch, 3, a.global_size, a.global_size) for _ in range(2)] + \
-        [torch.randn(a.batch, 3, a.local_size, a.local_size) for _ in range(a.local_views)]
+loss_fn = DINOLoss(a.out_dim, 2 + a.local_views).to(dev)
+crops = [torch.randn(a.batch, 3, a.global_size, a.global_size, device=dev) for _ in range(2)] + \
+        [torch.randn(a.batch, 3, a.local_size, a.local_size, device=dev) for _ in range(a.local_views)]
+autocast = lambda: torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=a.precision == "bf16")
+sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
 times = []
 for it in range(a.warmup + a.steps):
     t0 = time.perf_counter()
     for i, g in enumerate(opt.param_groups):
         g["lr"] = 5e-4 * a.batch / 256
         if i == 0: g["weight_decay"] = 0.04
-    teacher_output = teacher(crops[:2]); student_output = student(crops)
-    loss = loss_fn(student_output, teacher_output)
+    with autocast():
+        teacher_output = teacher(crops[:2]); student_output = student(crops)
+        loss = loss_fn(student_output, teacher_output)
     opt.zero_grad(); loss.backward()
     for n, q in student.named_parameters():  # utils.clip_gradients(student, 3.0)
         if q.grad is not None:
@@ -90,9 +100,12 @@ for it in range(a.warmup + a.steps):
     with torch.no_grad():
         for qs, qt in zip(student.parameters(), teacher.parameters()):
             qt.data.mul_(0.996).add_((1 - 0.996) * qs.detach().data)
-    dt = time.perf_counter() - t0
+    sync(); dt = time.perf_counter() - t0
     if it >= a.warmup: times.append(dt)
     print(f"step {it:3d} {'timed ' if it >= a.warmup else 'warmup'} {dt:.3f} s  loss {loss.item():.4f}", flush=True)
 med = statistics.median(times)
 print(f"torch {torch.__version__}, threads {torch.get_num_threads()}: median step {med:.3f} s over {len(times)} steps "
       f"(min {min(times):.3f}, max {max(times):.3f}): {a.batch / med:.1f} source images/s")
+if dev.type == "cuda":
+    print(f"peak GPU memory reserved {torch.cuda.max_memory_reserved(dev) / 2**30:.2f} GiB, allocated "
+          f"{torch.cuda.max_memory_allocated(dev) / 2**30:.2f} GiB ({a.backbone}, {a.precision})")

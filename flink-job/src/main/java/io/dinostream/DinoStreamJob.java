@@ -266,7 +266,7 @@ public final class DinoStreamJob {
                 .setMaxParallelism(1);
         // On a cluster with GPU TaskManagers: the trainer (and the monitor, which embeds on its device)
         // in a slot sharing group of their own, so the CPU stages take other slots (k8s/dino-stream-gpu.yaml).
-        inGroup(reports, trainer.slotSharingGroup());
+        inGroup(reports, trainer);
         reports.sinkTo(ends.reports()).name("TrainingReports").uid("training-reports").setParallelism(1);
         DataStream<ModelSnapshot> snapshots = reports.getSideOutput(TrainDino.SNAPSHOTS);
         if (monitor.enabled()) {
@@ -278,7 +278,7 @@ public final class DinoStreamJob {
                     .uid("probe-monitor")
                     .setParallelism(1)
                     .setMaxParallelism(1);
-            inGroup((SingleOutputStreamOperator<ModelSnapshot>) snapshots, trainer.slotSharingGroup());
+            inGroup((SingleOutputStreamOperator<ModelSnapshot>) snapshots, trainer);
         }
         // Scoring and uploads run in tasks of their own, never on the training thread.
         snapshots.sinkTo(ends.checkpoints())
@@ -288,10 +288,13 @@ public final class DinoStreamJob {
                 .disableChaining();
     }
 
-    /** Puts an operator in a named slot sharing group; "" leaves it in the default one. */
-    private static void inGroup(SingleOutputStreamOperator<?> operator, String slotSharingGroup) {
-        if (!slotSharingGroup.isEmpty()) {
-            operator.slotSharingGroup(slotSharingGroup);
+    /**
+     * Puts an operator in the trainer's slot sharing group, with the resources it declares; none
+     * named leaves it in the default one.
+     */
+    private static void inGroup(SingleOutputStreamOperator<?> operator, TrainerSettings trainer) {
+        if (!trainer.slotSharingGroup().isEmpty()) {
+            operator.slotSharingGroup(trainer.slotResources().group(trainer.slotSharingGroup()));
         }
     }
 

@@ -125,7 +125,8 @@ public final class DinoTrainer implements AutoCloseable {
                 .lr(lr).weightDecay(weightDecay).teacherMomentum(momentum).teacherTemp(teacherTemp);
 
         try (StepScope scope = StepScope.open(owner)) {
-            List<NDArray> images = scope.views(batch, config.precision().computeType());
+            // the inputs in the type the networks compute in: the model's, or bfloat16 under bf16
+            List<NDArray> images = scope.views(batch, copies == null ? config.dataType() : config.precision().computeType());
             // the networks the passes run through: the float32 masters, or their bfloat16 copies
             MultiCropWrapper studentNet = student;
             MultiCropWrapper teacherNet = teacher;

@@ -30,6 +30,7 @@ import java.util.Objects;
  * @param device where the trainer runs (resolved on the TaskManager that runs it)
  * @param precision fp32, or bf16 mixed precision (GPU only)
  * @param slotSharingGroup the trainer's Flink slot sharing group, "" for the default one
+ * @param slotResources what that group asks of a TaskManager (a GPU among them)
  */
 public record TrainerSettings(
         int batchSize,
@@ -44,7 +45,8 @@ public record TrainerSettings(
         StepWatchdog.Limits watchdog,
         DeviceChoice device,
         Precision precision,
-        String slotSharingGroup) {
+        String slotSharingGroup,
+        SlotResources slotResources) {
 
     public static final Option<Integer> BATCH_SIZE =
             Option.integer("train.batch-size", "32", "source images per training step").positive();
@@ -103,12 +105,17 @@ public record TrainerSettings(
             "Flink slot sharing group of the trainer and the probe monitor, e.g. gpu, so that they take slots of"
                     + " their own (the GPU TaskManagers') and the CPU stages others ('': share the default group)");
 
+    public static final Option<SlotResources> SLOT_RESOURCES = Option.parsedBy("train.slot-resources", "",
+            "with --train.slot-sharing-group: what the group asks of a TaskManager, cpu=N,heap=SIZE[,off-heap=SIZE]"
+                    + "[,gpu=N], e.g. cpu=2,heap=1g,off-heap=6g,gpu=1: Flink then places it only on a TaskManager"
+                    + " that offers them (gpu: Flink's external resource gpu); '': any slot", SlotResources::parse);
+
     /** The train.* options, in help order. */
     public static final List<Option<?>> OPTIONS = List.of(BATCH_SIZE, LR, MIN_LR, WARMUP_STEPS, HORIZON_STEPS, RESTART,
             WEIGHT_DECAY, WEIGHT_DECAY_END, TEACHER_MOMENTUM, TEACHER_MOMENTUM_END, TEACHER_TEMP, WARMUP_TEACHER_TEMP,
             TEACHER_TEMP_WARMUP_STEPS, STUDENT_TEMP, CENTER_MOMENTUM, CLIP_GRAD, OPTIMIZER, KOLEO_WEIGHT,
             FREEZE_LAST_LAYER_STEPS, MAX_STEPS, SEED, WATCHDOG_FACTOR, WATCHDOG_FLOOR_SECONDS, DEVICE, PRECISION,
-            SLOT_SHARING_GROUP);
+            SLOT_SHARING_GROUP, SLOT_RESOURCES);
 
     public TrainerSettings {
         BATCH_SIZE.require(batchSize);
@@ -122,7 +129,12 @@ public record TrainerSettings(
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(precision, "precision");
         slotSharingGroup = slotSharingGroup.trim();
+        Objects.requireNonNull(slotResources, "slotResources");
         precision.checkChoice(device);
+        if (slotResources.declared() && slotSharingGroup.isEmpty()) {
+            throw new IllegalArgumentException("--train.slot-resources " + slotResources + " needs"
+                    + " --train.slot-sharing-group NAME: the default group cannot declare resources");
+        }
     }
 
     /** The train.* options' values. */
@@ -146,7 +158,8 @@ public record TrainerSettings(
         }
         return new TrainerSettings(batchSize, schedules, values.get(STUDENT_TEMP), values.get(CENTER_MOMENTUM),
                 values.get(CLIP_GRAD), values.get(KOLEO_WEIGHT), values.get(OPTIMIZER), values.get(MAX_STEPS),
-                values.get(SEED), watchdog, values.get(DEVICE), values.get(PRECISION), values.get(SLOT_SHARING_GROUP));
+                values.get(SEED), watchdog, values.get(DEVICE), values.get(PRECISION), values.get(SLOT_SHARING_GROUP),
+                values.get(SLOT_RESOURCES));
     }
 
     /** The trainer's config for this model, with as many views per image as crops draws. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class DinoStreamMainTest {
 
     /** A command's line in the usage: two spaces, the name, two or more spaces, what it does. */
-    private static final Pattern LISTED = Pattern.compile("^  ([a-z][a-z-]*) {2,}\\S.*$");
+    private static final Pattern LISTED = Pattern.compile("^  ([a-z][a-z0-9-]*) {2,}\\S.*$");
     private static final Pattern CASE = Pattern.compile("case \"([^\"]+)\"\\s*->");
 
     /** The commands main's switch runs, read from its source: a command it runs must be listed. */

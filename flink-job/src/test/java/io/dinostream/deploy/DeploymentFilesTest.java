@@ -40,6 +40,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExternalResourceOptions;
 import org.apache.flink.configuration.HighAvailabilityOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.MetricOptions;
@@ -162,6 +163,139 @@ final class DeploymentFilesTest {
         assertTrue(runtime.stream().anyMatch(l -> l.startsWith("RUN test -f")
                         && l.contains("\"/opt/flink/plugins/metrics-prometheus/flink-metrics-prometheus-${FLINK_VERSION}.jar\"")),
                 "the build checks the reporter is in plugins/");
+    }
+
+    // --- docker/Dockerfile.gpu ----------------------------------------------------------------
+
+    @Test
+    void gpuImageIsFlinkOnTheCuda128RuntimeWithTheCudaLibtorchThroughPytorchLibraryPath() throws IOException {
+        List<String> lines = Files.readAllLines(root.resolve("docker/Dockerfile.gpu"));
+        assertEquals(EnvironmentInformation.getVersion(), single(lines, Pattern.compile("^ARG FLINK_VERSION=(\\S+)$")));
+        String cuda = single(lines, Pattern.compile("^ARG CUDA_IMAGE=(\\S+)$"));
+        assertTrue(cuda.matches("nvidia/cuda:12\\.8\\.\\d+-runtime-ubuntu\\d\\d\\.04"), "a CUDA 12.8 runtime base: " + cuda);
+        List<String> froms = lines.stream().filter(l -> l.startsWith("FROM ")).toList();
+        assertEquals("FROM ${CUDA_IMAGE}", froms.get(froms.size() - 1), "the runtime stage stands on CUDA");
+        assertTrue(froms.contains("FROM flink:${FLINK_VERSION}-java17 AS flink"), "Flink from the official image");
+        assertTrue(lines.contains("COPY --from=flink --chown=flink:flink /opt/flink /opt/flink"), "Flink's distribution");
+
+        // libtorch: PyTorch's archive of the version and a flavor whose JNI DJL's pytorch-jni jar carries
+        String version = single(lines, Pattern.compile("^ENV PYTORCH_VERSION=(\\S+)$"));
+        String flavor = single(lines, Pattern.compile("^ENV PYTORCH_FLAVOR=(\\S+)$"));
+        assertEquals(io.dinostream.model.LibTorch.loaded().version(), version, "the libtorch version DJL is built for");
+        assertEquals("cu128", flavor);
+        assertNotNull(DeploymentFilesTest.class.getResource("/jnilib/linux-x86_64/" + flavor + "/libdjl_torch.so"),
+                "DJL's pytorch-jni jar holds the JNI for " + flavor);
+        String url = single(lines, Pattern.compile("^ARG LIBTORCH_URL=(\\S+)$"));
+        assertEquals("https://download.pytorch.org/libtorch/" + flavor + "/libtorch-cxx11-abi-shared-with-deps-"
+                + version + "%2B" + flavor + ".zip", url);
+        assertEquals("/opt/libtorch/lib", single(lines, Pattern.compile("^ENV PYTORCH_LIBRARY_PATH=(\\S+)$")));
+        assertTrue(lines.contains("COPY --from=libtorch /opt/libtorch /opt/libtorch"));
+        String text = String.join("\n", lines);
+        assertTrue(text.contains("sha256sum -c -"), "the archive is checked against LIBTORCH_SHA256");
+        assertTrue(lines.contains("ARG LIBTORCH_SHA256="), "no checksum is made up: the build is given it");
+        assertTrue(text.contains("test -n \"${LIBTORCH_SHA256}\""), "the build refuses to run without it");
+        assertTrue(text.contains("test -f /opt/libtorch/lib/libtorch_cuda.so"), "a CUDA build of libtorch");
+
+        // DJL in lib/ without any native jar; the cluster jar in usrlib; the plugins the GPU manifest uses
+        assertTrue(text.contains("rm /src/flink-lib-gpu/pytorch-native-*.jar"), "the CPU libtorch jar is left out");
+        assertTrue(lines.contains("COPY --from=build --chown=flink:flink /src/flink-lib-gpu/ " + LIB_IN_IMAGE));
+        assertTrue(lines.contains("RUN ! ls /opt/flink/lib | grep -q pytorch-native"), "checked in the image");
+        assertTrue(lines.contains("COPY --from=build --chown=flink:flink /src/flink-job/target/dino-stream-cluster.jar "
+                + JAR_IN_IMAGE));
+        assertTrue(text.contains("/opt/flink/plugins/external-resource-gpu/flink-external-resource-gpu-${FLINK_VERSION}.jar"),
+                "the GPU driver k8s/dino-stream-gpu.yaml configures ships in plugins/");
+        assertTrue(text.contains("test -x /opt/flink/plugins/external-resource-gpu/nvidia-gpu-discovery.sh"));
+        List<String> users = lines.stream().filter(l -> l.startsWith("USER ")).toList();
+        assertEquals("USER flink", users.get(users.size() - 1));
+        assertEquals("[\"/docker-entrypoint.sh\"]", single(lines, Pattern.compile("^ENTRYPOINT (.+)$")),
+                "the Flink image's entrypoint, which the operator and compose call");
+    }
+
+    // --- k8s/dino-stream-gpu.yaml -------------------------------------------------------------
+
+    @Test
+    void gpuFlinkDeploymentPassesTheOperatorsValidationWithCurrentFlinkOptions() throws IOException {
+        Map<String, Object> deployment = k8s("FlinkDeployment", "dino-stream-gpu");
+        assertEquals(Optional.empty(), OperatorValidation.validateDeployment(deployment));
+        assertFlinkConfiguration(OperatorValidation.flinkConfiguration(map(deployment.get("spec"))));
+        assertDashboardTakesNoJarsAndShowsNoCancel(OperatorValidation.flinkConfiguration(map(deployment.get("spec"))));
+    }
+
+    @Test
+    void gpuTaskManagersDeclareOneGpuAsFlinksExternalResourceAndAskKubernetesForIt() throws Exception {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream-gpu").get("spec"));
+        Configuration flink = Configuration.fromMap(OperatorValidation.flinkConfiguration(spec));
+        var gpu = org.apache.flink.runtime.externalresource.ExternalResourceUtils.getExternalResourcesCollection(flink);
+        assertEquals(1, gpu.size(), "external resources: " + gpu);
+        assertEquals(org.apache.flink.api.common.resources.ExternalResource.class, gpu.iterator().next().getClass());
+        assertEquals("gpu", gpu.iterator().next().getName());
+        assertEquals(1.0, gpu.iterator().next().getValue().doubleValue());
+        Map<String, String> keys = org.apache.flink.runtime.externalresource.ExternalResourceUtils
+                .getExternalResourceConfigurationKeys(flink, "kubernetes.config-key");
+        assertEquals(Map.of("gpu", "nvidia.com/gpu"), keys);
+        String factory = flink.toMap().get("external-resource.gpu.driver-factory.class");
+        assertEquals("org.apache.flink.externalresource.gpu.GPUDriverFactory", factory);
+
+        Map<String, Object> taskManager = map(spec.get("taskManager"));
+        assertEquals(1, taskManager.get("replicas"), "one GPU TaskManager");
+        Map<String, Object> pod = map(map(taskManager.get("podTemplate")).get("spec"));
+        Map<String, Object> main = maps(pod.get("containers")).get(0);
+        assertEquals("flink-main-container", main.get("name"));
+        assertEquals(1, map(map(main.get("resources")).get("limits")).get("nvidia.com/gpu"),
+                "the pod asks Kubernetes for the GPU Flink declares");
+        assertFalse(map(pod.get("nodeSelector")).isEmpty(), "a node selector, as an example");
+        assertTrue(maps(pod.get("tolerations")).stream().anyMatch(t -> "nvidia.com/gpu".equals(t.get("key"))),
+                "a toleration of the GPU nodes' taint, as an example");
+        assertEquals(composeService("jobmanager").get("image").toString().replace("dino-stream:", "dino-stream-gpu:"),
+                spec.get("image"), "the image docker/Dockerfile.gpu builds");
+    }
+
+    @Test
+    void theTrainerSlotAsksForTheGpuAndFitsTheGpuTaskManager() throws IOException {
+        Map<String, Object> spec = map(k8s("FlinkDeployment", "dino-stream-gpu").get("spec"));
+        JobConfig config = JobConfig.fromArgs(strings(map(spec.get("job")).get("args")));
+        assertEquals("gpu:0", config.trainer().device().toString());
+        assertEquals("gpu", config.trainer().slotSharingGroup());
+        var group = config.trainer().slotResources().group(config.trainer().slotSharingGroup());
+        assertEquals(Optional.of(1.0), Optional.ofNullable(group.getExternalResources().get("gpu")),
+                "the trainer's slot needs the external resource gpu, which only the GPU TaskManagers offer");
+        Map<String, String> configuration = OperatorValidation.flinkConfiguration(spec);
+        assertTrue(MemorySize.parse(configuration.get(TaskManagerOptions.TASK_OFF_HEAP_MEMORY.key())).getBytes()
+                >= group.getTaskOffHeapMemory().get().getBytes(), "the GPU TaskManager offers the slot's off-heap");
+        Number cpus = (Number) map(map(spec.get("taskManager")).get("resource")).get("cpu");
+        assertTrue(group.getCpuCores().get() <= cpus.doubleValue(), "and its CPUs");
+        assertTrue(config.crops().parallelism() > 1, "the CPU stages scale out");
+    }
+
+    @Test
+    void cpuTaskManagersJoinTheGpuClusterWithItsConfigurationAndDeclareNoGpu() throws Exception {
+        Map<String, Object> cpu = k8s("Deployment", "dino-stream-gpu-cpu-taskmanager");
+        Map<String, Object> deployment = k8s("FlinkDeployment", "dino-stream-gpu");
+        Map<String, Object> spec = map(deployment.get("spec"));
+        assertEquals("standalone", spec.get("mode"), "TaskManagers not started by Flink may join only a standalone cluster");
+        Map<String, Object> pod = map(map(map(cpu.get("spec")).get("template")).get("spec"));
+        Map<String, Object> container = maps(pod.get("containers")).get(0);
+        assertEquals(spec.get("image"), container.get("image"));
+        assertEquals(spec.get("serviceAccount"), pod.get("serviceAccountName"), "reads the HA leader like the others");
+        String configMap = map(maps(pod.get("volumes")).get(0).get("configMap")).get("name").toString();
+        assertEquals("flink-config-" + map(deployment.get("metadata")).get("name"), configMap,
+                "the operator's ConfigMap of that cluster");
+        List<String> args = strings(container.get("args"));
+        assertEquals("taskmanager", args.get(0));
+        Map<String, String> merged = new LinkedHashMap<>(OperatorValidation.flinkConfiguration(spec));
+        for (String arg : args.subList(1, args.size())) {
+            assertTrue(arg.startsWith("-D") && arg.contains("="), arg);
+            merged.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+        }
+        assertFlinkConfiguration(merged);
+        assertTrue(org.apache.flink.runtime.externalresource.ExternalResourceUtils
+                .getExternalResourcesCollection(Configuration.fromMap(merged)).isEmpty(),
+                "a CPU TaskManager offers no gpu, so the trainer's slot never lands there");
+        assertFalse(String.valueOf(container.get("resources")).contains("nvidia.com/gpu"));
+        assertDoesNotThrow(() -> TaskExecutorProcessUtils.processSpecFromConfig(Configuration.fromMap(merged)));
+        Map<String, String> env = new LinkedHashMap<>();
+        maps(container.get("env")).forEach(e -> env.put(e.get("name").toString(), String.valueOf(e.get("value"))));
+        assertEquals(containerEnv(spec).keySet(), env.keySet(), "the same S3 plugin and keys as the cluster's pods");
     }
 
     // --- docker/compose.yaml ------------------------------------------------------------------
@@ -606,6 +740,25 @@ final class DeploymentFilesTest {
             }
             if (key.startsWith("kubernetes.operator.")) {
                 assertEquals(OperatorValidation.PERIODIC_SAVEPOINT_INTERVAL.key(), key, "an operator option this test knows");
+                continue;
+            }
+            Matcher resource = Pattern.compile("external-resource\\.([^.]+)\\..+").matcher(key);
+            if (resource.matches()) {
+                // ExternalResourceOptions' per-resource keys, for a resource that external-resources lists
+                // (or that a TaskManager's external-resources: none turns off)
+                String name = resource.group(1);
+                List<String> listed = configuration.get(ExternalResourceOptions.EXTERNAL_RESOURCE_LIST);
+                assertTrue(listed.contains(name) || listed.equals(List.of(ExternalResourceOptions.NONE)),
+                        "external-resources lists " + name + ": " + key);
+                Set<String> resourceKeys = Set.of(ExternalResourceOptions.getAmountConfigOptionForResource(name),
+                        ExternalResourceOptions.getExternalResourceDriverFactoryConfigOptionForResource(name),
+                        ExternalResourceOptions.getSystemConfigKeyConfigOptionForResource(name, "kubernetes.config-key"));
+                assertTrue(resourceKeys.contains(key)
+                        || key.startsWith(ExternalResourceOptions.getExternalResourceParamConfigPrefixForResource(name)),
+                        "not an external resource option: " + key);
+                if (key.equals(ExternalResourceOptions.getAmountConfigOptionForResource(name))) {
+                    assertTrue(Long.parseLong(properties.get(key)) > 0, key);
+                }
                 continue;
             }
             Matcher reporter = Pattern.compile("metrics\\.reporter\\.[^.]+\\.(.+)").matcher(key);

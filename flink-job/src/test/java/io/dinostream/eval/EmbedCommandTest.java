@@ -122,7 +122,7 @@ class EmbedCommandTest {
         assertTrue(printed.contains("Writes a numpy .npz archive: 'features', float32"), printed);
         assertTrue(printed.contains("the .npz file to write"), printed);
         assertFalse(printed.contains("CSV"), printed);
-        assertEquals(List.of("--checkpoint", "--step", "--images", "--limit", "--out", "--batch-size", "--seed",
+        assertEquals(List.of("--checkpoint", "--step", "--images", "--limit", "--out", "--batch-size", "--seed", "--device",
                 "--s3.endpoint", "--s3.region", "--s3.access-key", "--s3.secret-key", "--s3.request-timeout-ms"),
                 KnnCommandTest.options(printed.lines().toList()));
     }

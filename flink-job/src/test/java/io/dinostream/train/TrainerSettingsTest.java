@@ -27,7 +27,7 @@ final class TrainerSettingsTest {
         TrainerSettings d = parse();
         return new TrainerSettings(batchSize, d.schedules(), d.studentTemp(), d.centerMomentum(), d.clipGrad(),
                 d.koleoWeight(), d.optimizer(), d.maxSteps(), d.seed(), d.watchdog(), d.device(), d.precision(),
-                d.slotSharingGroup());
+                d.slotSharingGroup(), d.slotResources());
     }
 
     @Test
