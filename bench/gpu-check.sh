@@ -78,7 +78,8 @@ prepare() {
 }
 
 # --- the JNI (on the GPU machine; --dry-run: against this machine's torch) ----------------------
-# Prints the folder DJL should take as its cache, with the built JNI where DJL looks first.
+# Puts the built JNI where DJL looks first (its cache folder, DJL_CACHE_DIR=$bundle/djl-cache);
+# returns 1, saying where, when it cannot be built.
 build_jni() {
   local bundle="$1" prefix="$2" version="$3" flavor="$4" cuda="$5" build cache
   build="$bundle/jni-build"
@@ -87,11 +88,15 @@ build_jni() {
   log "JNI: cmake against $prefix (torch $version, flavor $flavor, USE_CUDA=$cuda)"
   cmake -S "$bundle/djl-jni" -B "$build" -DCMAKE_PREFIX_PATH="$prefix" -DUSE_CUDA="$cuda" \
         -DJAVA_HOME="$bundle/jre" -DCMAKE_BUILD_TYPE=Release ${PT_VERSION:+-DPT_VERSION=$PT_VERSION} \
-        > "$build/cmake.log" 2>&1 || { tail -30 "$build/cmake.log" >&2; fail "JNI cmake configure (log: $build/cmake.log)"; }
+        > "$build/cmake.log" 2>&1 \
+    || { tail -30 "$build/cmake.log" >&2; log "FAILED at JNI cmake configure (log: $build/cmake.log)"; return 1; }
   cmake --build "$build" -j "$(nproc)" > "$build/build.log" 2>&1 \
-    || { grep -m 20 -E "error|Error" "$build/build.log" >&2 || tail -30 "$build/build.log" >&2; fail "JNI compile (log: $build/build.log)"; }
-  nm -D "$build/libdjl_torch.so" | grep -q dinostream_djl_torch_maps_bfloat16 \
-    || fail "JNI: the built library lacks the bfloat16 marker (was the patch applied?)"
+    || { grep -m 20 -E "error|Error" "$build/build.log" >&2 || tail -30 "$build/build.log" >&2
+         log "FAILED at JNI compile (log: $build/build.log)"; return 1; }
+  local symbols
+  symbols=$(nm -D "$build/libdjl_torch.so")
+  [[ "$symbols" == *dinostream_djl_torch_maps_bfloat16* ]] \
+    || { log "FAILED at JNI: the built library lacks the bfloat16 marker (was the patch applied?)"; return 1; }
   mkdir -p "$cache/pytorch/$version-$flavor-linux-x86_64"
   cp "$build/libdjl_torch.so" "$cache/pytorch/$version-$flavor-linux-x86_64/$DJL_VERSION-libdjl_torch.so"
   log "JNI built: $cache/pytorch/$version-$flavor-linux-x86_64/$DJL_VERSION-libdjl_torch.so (maps bfloat16)"
@@ -115,7 +120,7 @@ run_gpu() {
   flavor=cu$(python3 -c 'import torch; print(torch.version.cuda.replace(".", ""))')
   prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
   log "torch $torch_version ($flavor) at $torch_lib"
-  build_jni "$bundle" "$prefix" "$torch_version" "$flavor" 1
+  build_jni "$bundle" "$prefix" "$torch_version" "$flavor" 1 || fail "the JNI build against torch $torch_version (above)"
   export PYTORCH_LIBRARY_PATH="$torch_lib" PYTORCH_VERSION="$torch_version" PYTORCH_FLAVOR="$flavor"
   export DJL_CACHE_DIR="$bundle/djl-cache"
   local common=(--backbone resnet50 --width 64 --small-stem false --batch 64 --global-size 224 --local-size 96
@@ -143,7 +148,7 @@ run_gpu() {
 # --- here, on the CPU -----------------------------------------------------------------------------
 dry_run() {
   local bundle libtorch prefix
-  bundle="$(mktemp -d)/gpu-check-bundle"
+  bundle="${GPU_CHECK_BUNDLE:-$(mktemp -d)/gpu-check-bundle}"
   log "dry run: bundle in $bundle"
   WITH_CPU_JNI=1 prepare "$bundle"
   for f in jre/bin/java lib/dino-stream-classes.jar djl-jni/CMakeLists.txt \
@@ -164,7 +169,7 @@ dry_run() {
     local tv
     tv=$(sed -n 's/.*PACKAGE_VERSION "\([0-9.]*\)".*/\1/p' "$prefix/Torch/TorchConfigVersion.cmake" 2>/dev/null | head -1)
     case "$tv" in 1.13*|2.0*|2.1*) export PT_VERSION=V1_13_X ;; esac
-    build_jni "$bundle" "$prefix" "${tv:-unknown}" cpu 0 || true
+    build_jni "$bundle" "$prefix" "${tv:-unknown}" cpu 0 || log "the JNI did not build against this machine's torch (above)"
   else
     log "no torch with CMake files on this machine: the JNI build runs on the GPU machine only"
   fi

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +70,12 @@ final class LibTorchLibraryPathIT {
                 .toList();
         classPath = String.join(File.pathSeparator, kept);
         assertTrue(kept.stream().anyMatch(e -> e.contains("pytorch-engine")), "DJL's engine stays on the class path");
+    }
+
+    /** The unpacked libtorch is ~440 MB: gone once the tests ran (a failed assertion's output says what it saw). */
+    @AfterAll
+    static void removeTheUnpackedLibtorch() throws IOException {
+        deleteTree(work);
     }
 
     @Test
