@@ -13,6 +13,8 @@ import io.dinostream.monitor.ProbeMonitor;
 import io.dinostream.proto.DeadLetter;
 import io.dinostream.publish.PublishCheckpoints;
 import io.dinostream.publish.PublishSettings;
+import io.dinostream.replay.ReplayStage;
+import org.apache.flink.api.common.typeinfo.Types;
 import io.dinostream.train.TrainDino;
 import io.dinostream.train.TrainerSettings;
 import io.dinostream.types.CropSet;
@@ -39,6 +41,8 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -56,7 +60,7 @@ import java.util.Map;
 
 /**
  * The DINO Stream job: Kafka → DecodeImage (bad input → dead-letter topic) → HoldOutProbes
- * (a labelled slice → the monitor) → MultiCrop → TrainDino (parallelism 1, all state in Flink) →
+ * (a labelled slice → the monitor) → Replay (new images and replays from a buffer) → MultiCrop → TrainDino (parallelism 1, all state in Flink) →
  * ProbeMonitor (k-NN score of each snapshot) → PublishCheckpoints (its own task), with the
  * training reports as a second output. {@link #build} takes the ends as arguments, so tests and the demo run the very
  * same graph with other ends; {@link #main} runs it against real Kafka and object storage, e.g.
@@ -250,8 +254,23 @@ public final class DinoStreamJob {
                 .name("HoldOutProbes")
                 .uid("hold-out-probes");
 
+        // Replay (parallelism 1, its buffer in keyed state under one key): each new image, then
+        // stored images again, so that batches are not one run of the stream (--replay.fraction 0: off).
+        // With one upstream task the stream is already "keyed" (one key, one task) and the stage
+        // chains to it: no network exchange, whose buffered images would hold back checkpoint
+        // barriers behind the trainer. More upstream tasks need the exchange to meet in one anyway.
         TrainerSettings trainer = config.trainer();
-        SingleOutputStreamOperator<CropSet> crops = training
+        KeyedStream<DecodedImage, Integer> oneKey = training.getParallelism() == 1
+                ? DataStreamUtils.reinterpretAsKeyedStream(training, new ReplayStage.OneKey(), Types.INT)
+                : training.keyBy(new ReplayStage.OneKey(), Types.INT);
+        SingleOutputStreamOperator<DecodedImage> replayed = oneKey
+                .process(new ReplayStage(config.replay(), trainer.seed()), StreamTypes.DECODED_IMAGE)
+                .name("Replay")
+                .uid("replay")
+                .setParallelism(1)
+                .setMaxParallelism(1);
+
+        SingleOutputStreamOperator<CropSet> crops = replayed
                 .map(new MultiCrop(config.crops().policy(), trainer.seed()), StreamTypes.CROP_SET)
                 .name("MultiCrop")
                 .uid("multi-crop")

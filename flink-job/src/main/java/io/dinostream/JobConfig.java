@@ -10,6 +10,7 @@ import io.dinostream.ingest.KafkaSettings;
 import io.dinostream.model.ModelSettings;
 import io.dinostream.monitor.MonitorSettings;
 import io.dinostream.publish.PublishSettings;
+import io.dinostream.replay.ReplaySettings;
 import io.dinostream.train.TrainerConfig;
 import io.dinostream.train.TrainerSettings;
 
@@ -19,7 +20,7 @@ import java.util.Map;
 
 /**
  * Everything the job needs, parsed and checked once at start into each stage's settings: {@link
- * #kafka()}, {@link #ingest()}, {@link #crops()}, {@link #model()}, {@link #trainer()}, {@link
+ * #kafka()}, {@link #ingest()}, {@link #replay()}, {@link #crops()}, {@link #model()}, {@link #trainer()}, {@link
  * #monitor()}, {@link #publish()}, {@link #flink()}. Each stage declares its options beside its
  * code; this class composes them, in help order, with the Kafka client properties passed through
  * ({@link KafkaSettings#CLIENT_PROPERTIES}). Built from command-line flags ({@code --name value}
@@ -54,6 +55,7 @@ public final class JobConfig {
     private static final OptionSet OPTIONS = OptionSet.of("", OptionSet.CONFIG, RECIPE)
             .with(KafkaSettings.OPTIONS)
             .with(IngestSettings.OPTIONS)
+            .with(ReplaySettings.OPTIONS)
             .with(CropSettings.OPTIONS)
             .with(ModelSettings.OPTIONS)
             .with(TrainerSettings.OPTIONS)
@@ -66,6 +68,7 @@ public final class JobConfig {
     private final OptionValues values;
     private final KafkaSettings kafka;
     private final IngestSettings ingest;
+    private final ReplaySettings replay;
     private final CropSettings crops;
     private final ModelSettings model;
     private final TrainerSettings trainer;
@@ -78,6 +81,7 @@ public final class JobConfig {
         this.values = values;
         kafka = KafkaSettings.from(values);
         ingest = IngestSettings.from(values);
+        replay = ReplaySettings.from(values);
         crops = CropSettings.from(values);
         model = ModelSettings.from(values);
         trainer = TrainerSettings.from(values);
@@ -127,6 +131,11 @@ public final class JobConfig {
 
     public IngestSettings ingest() {
         return ingest;
+    }
+
+    /** The replay stage's settings. */
+    public ReplaySettings replay() {
+        return replay;
     }
 
     public CropSettings crops() {

@@ -27,7 +27,7 @@ public final class ArchitectureTest {
     public static final List<List<String>> FLOORS = List.of(
             List.of("util", "proto"),
             List.of("types", "config"),
-            List.of("augment", "model", "ingest"),
+            List.of("augment", "model", "ingest", "replay"),
             List.of("train", "publish", "datasets"),
             List.of("features"),
             List.of("monitor"),

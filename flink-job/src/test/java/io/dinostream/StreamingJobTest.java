@@ -181,7 +181,9 @@ class StreamingJobTest {
             assertEquals(lastStep(), latest.get("step").getAsLong());
             assertEquals(folder(lastStep()) + "manifest.json", latest.get("manifest").getAsString());
             JsonObject last = json(store.get(folder(lastStep()) + "manifest.json").orElseThrow());
-            long trained = last.get("images_seen").getAsLong();
+            long replayed = last.getAsJsonObject("metrics").get("images_replayed").getAsLong();
+            long trained = last.get("images_seen").getAsLong() - replayed;
+            assertEquals(trained * REPLAYS_PER_IMAGE, replayed, "replay on by default: one replay per new image");
 
             Map<String, DeadLetter> letters = deadLetters(corrupt.size());
             assertEquals(corrupt.keySet(), letters.keySet());
@@ -436,9 +438,18 @@ class StreamingJobTest {
         return producer.send(new ProducerRecord<>("images", key.getBytes(StandardCharsets.UTF_8), value)).get().offset();
     }
 
-    /** Steps of a run over the fixture: every trained image once, the last batch possibly short. */
+    /**
+     * Replays the replay stage sends per new image at the default --replay.fraction 0.5: exactly one
+     * after each, so the trainer gets twice the new images.
+     */
+    static final int REPLAYS_PER_IMAGE = 1;
+
+    /**
+     * Steps of a run over the fixture: every trained image once and its replay, the last batch
+     * possibly short.
+     */
     static long lastStep() {
-        return (GOOD - heldOut + BATCH - 1) / BATCH;
+        return ((GOOD - heldOut) * (1L + REPLAYS_PER_IMAGE) + BATCH - 1) / BATCH;
     }
 
     static String folder(long step) {

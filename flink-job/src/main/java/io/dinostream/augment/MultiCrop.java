@@ -8,7 +8,8 @@ import org.apache.flink.api.common.functions.MapFunction;
 /**
  * The multi-crop operator: DINO's views of each decoded image. The random generator is seeded
  * from the job seed and the event's Kafka position (or id), so a replay after a restore produces
- * exactly the same views.
+ * exactly the same views; an image the replay stage sends again adds its replay number to that key,
+ * so each replay gets fresh views (and a restore reproduces them too).
  */
 public final class MultiCrop implements MapFunction<DecodedImage, CropSet> {
 
@@ -25,6 +26,10 @@ public final class MultiCrop implements MapFunction<DecodedImage, CropSet> {
     @Override
     public CropSet map(DecodedImage image) {
         String key = image.position() != null ? image.position().toString() : image.id();
-        return policy.apply(image.id(), image.image(), SeededRandom.forKey(seed, key)).at(image.position());
+        if (image.isReplay()) {
+            key = key + "#replay-" + image.replay();
+        }
+        return policy.apply(image.id(), image.image(), SeededRandom.forKey(seed, key)).at(image.position())
+                .asReplay(image.replay());
     }
 }

@@ -226,8 +226,11 @@ public final class ChaosRun {
             Tally tally = tally(kafka, holdOut);
             Set<String> letters = deadLetters(kafka);
             Manifest last = finalManifest(store);
-            long trained = last.imagesSeen();
-            long skipped = last.metrics().getOrDefault("images_skipped", 0.0).longValue();
+            // Replayed images (the replay stage sends stored images again) are trained on twice or
+            // more; only the new ones count against what was produced.
+            long trained = last.imagesSeen() - last.metrics().getOrDefault("images_replayed", 0.0).longValue();
+            long skipped = last.metrics().getOrDefault("images_skipped", 0.0).longValue()
+                    - last.metrics().getOrDefault("images_replayed_skipped", 0.0).longValue();
             if (skipped > 0) {
                 say("%d images were in %d steps skipped for a non-finite loss or gradient (see the job logs in %s)",
                         skipped, last.metrics().getOrDefault("non_finite_steps", 0.0).longValue(), logs);

@@ -21,14 +21,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * @param rate images per second, 0 for as fast as the broker takes them
  * @param loop start the dataset over when it ends
  * @param limit stop after this many images, 0 for no limit
- * @param seed seeds the synthetic images
+ * @param seed seeds the synthetic images and the order's choices
+ * @param order a {@link StreamOrder} spec: {@code file} sends the dataset as read
  */
-public record DatasetProducer(String dataset, String topic, double rate, boolean loop, long limit, long seed) {
+public record DatasetProducer(String dataset, String topic, double rate, boolean loop, long limit, long seed,
+        String order) {
 
     /** What a run did: images handed to the producer, acknowledged by the broker, failed. */
     public record Result(long sent, long acknowledged, long failed, Exception firstFailure) {}
 
+    /** A producer that sends the dataset in file order. */
+    public DatasetProducer(String dataset, String topic, double rate, boolean loop, long limit, long seed) {
+        this(dataset, topic, rate, loop, limit, seed, "file");
+    }
+
     public DatasetProducer {
+        StreamOrder.parse(order); // a bad order fails here, before Kafka
         if (!(rate >= 0)) {
             throw new IllegalArgumentException("rate must be >= 0 images per second (0: as fast as possible), got " + rate);
         }
@@ -54,9 +62,11 @@ public record DatasetProducer(String dataset, String topic, double rate, boolean
         AtomicLong failed = new AtomicLong();
         AtomicReference<Exception> firstFailure = new AtomicReference<>();
         long t0 = System.nanoTime();
+        StreamOrder streamOrder = StreamOrder.parse(order);
+        long pass = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             do {
-                try (ImageSource source = ImageSources.open(dataset, seed)) {
+                try (ImageSource source = streamOrder.apply(ImageSources.open(dataset, seed), seed, pass++)) {
                     while (!stop.get() && source.hasNext() && (limit == 0 || sent.get() < limit)) {
                         ImageEvent event = source.next();
                         producer.send(new ProducerRecord<>(topic, event.getId().getBytes(StandardCharsets.UTF_8),

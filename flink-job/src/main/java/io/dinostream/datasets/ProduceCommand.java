@@ -38,7 +38,9 @@ public final class ProduceCommand {
     static final Option<Boolean> LOOP = Option.bool("loop", "false", "send a finite dataset again and again");
     static final Option<Long> LIMIT =
             Option.wholeNumber("limit", "0", "stop after N images (0: when the dataset ends; synthetic never ends)");
-    static final Option<Long> SEED = Option.wholeNumber("seed", "0", "seed of the synthetic images");
+    static final Option<Long> SEED = Option.wholeNumber("seed", "0", "seed of the synthetic images and of the order");
+    static final Option<String> ORDER = Option.text("order", "file", "order of a finite dataset's images: "
+            + StreamOrder.FORMS + " (class runs: real streams are not shuffled)");
     static final Option<Long> MAX_BLOCK_MS = Option.wholeNumber("max-block-ms", "15000",
             "how long to wait for an unreachable broker before failing");
 
@@ -46,7 +48,7 @@ public final class ProduceCommand {
 
     /** Ours, and any Kafka producer property as --kafka.X. */
     static final OptionSet OPTIONS = OptionSet.of(USAGE, BOOTSTRAP_SERVERS, TOPIC, DATASET, RATE, LOOP, LIMIT, SEED,
-                    MAX_BLOCK_MS)
+                    ORDER, MAX_BLOCK_MS)
             .passing(PassThrough.prefixed(KAFKA, ProducerConfig.configNames(),
                             name -> "--" + name + " is not a Kafka producer property")
                     .help("kafka.<property>", "any Kafka producer property, e.g. --kafka.security.protocol SASL_SSL"));
@@ -69,7 +71,7 @@ public final class ProduceCommand {
         kafka.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         kafka.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, given.text(MAX_BLOCK_MS));
         DatasetProducer producer = new DatasetProducer(given.get(DATASET), given.get(TOPIC), given.get(RATE),
-                given.get(LOOP), given.get(LIMIT), given.get(SEED));
+                given.get(LOOP), given.get(LIMIT), given.get(SEED), given.get(ORDER));
         ImageSources.open(producer.dataset(), producer.seed()).close(); // a bad spec fails here, before Kafka
 
         // Ctrl-C or SIGTERM: stop sending, and let the summary of what was acknowledged print first.

@@ -8,6 +8,7 @@ import io.dinostream.config.OptionSet;
 import io.dinostream.config.OptionValues;
 import io.dinostream.config.PassThrough;
 import io.dinostream.datasets.DatasetProducer;
+import io.dinostream.datasets.StreamOrder;
 import io.dinostream.monitor.ProbeScorer;
 import io.dinostream.publish.CheckpointPublisher;
 import io.dinostream.publish.Latest;
@@ -62,6 +63,8 @@ public final class Demo {
     static final Option<Double> RATE = Option.number("rate", "100",
             "images per second the producer sends, 0 for as fast as it can").nonNegative();
     static final Option<Boolean> LOOP = Option.bool("loop", "false", "send a finite dataset again and again");
+    static final Option<String> ORDER = Option.text("order", "file", "order of a finite dataset's images: "
+            + StreamOrder.FORMS);
     static final Option<Integer> WEB_PORT = Option.integer("web-port", "8081", "Flink dashboard port, 0 for any free one");
     static final Option<String> WEB_BIND = Option.text("web-bind", DinoStreamJob.LOCAL_WEB_BIND,
             "address the dashboard, REST API and BlobServer listen on; they have no login: anyone who reaches"
@@ -70,7 +73,7 @@ public final class Demo {
     /** The demo's own options; every other name is a job option (checked by the job's options). */
     static final OptionSet OPTIONS = OptionSet.of(
                     "demo: Kafka, object storage, a dataset producer and the DINO Stream job in one process.",
-                    MAX_STEPS, MAX_MINUTES, WORKDIR, DATASET, RATE, LOOP, WEB_PORT, WEB_BIND)
+                    MAX_STEPS, MAX_MINUTES, WORKDIR, DATASET, RATE, LOOP, ORDER, WEB_PORT, WEB_BIND)
             .withHeading("Demo options:")
             .passing(PassThrough.claiming(name -> true)
                     .help("<job option>", "any job option (see --help-job), e.g. --model.width 32"));
@@ -131,7 +134,7 @@ public final class Demo {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong produced = new AtomicLong();
             DatasetProducer dataset = new DatasetProducer(given.get(DATASET), config.kafka().topics().get(0), rate,
-                    given.get(LOOP), 0, config.trainer().seed());
+                    given.get(LOOP), 0, config.trainer().seed(), given.get(ORDER));
             Properties producerProperties = new Properties();
             producerProperties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             producerProperties.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxMessageBytes);

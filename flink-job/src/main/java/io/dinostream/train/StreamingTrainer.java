@@ -44,6 +44,8 @@ public final class StreamingTrainer implements AutoCloseable {
     private long lastSnapshotStep = -1;
     private long lastSnapshotMillis;
     private long dropped;
+    private long replayed;
+    private long replayedSkipped;
 
     public StreamingTrainer(TrainerConfig config, Policy policy) {
         this(config, policy, StepWatchdog.manual(StepWatchdog.Limits.off(), stalled -> {}, System::nanoTime),
@@ -92,12 +94,17 @@ public final class StreamingTrainer implements AutoCloseable {
         pending.clear();
         TrainingReport report = watchdog.watch(trainer.stepCount(),
                 () -> NativeCalls.call(() -> trainer.step(new CropBatch(batch))));
-        if (report.applied()) {
-            for (CropSet c : batch) {
-                SourcePosition p = c.position();
-                if (p != null) {
-                    offsets.merge(p.topic() + "/" + p.partition(), p.offset(), Math::max);
+        for (CropSet c : batch) {
+            SourcePosition p = c.position();
+            if (c.isReplay()) {
+                // A replay's position is where it was first read, not news of the stream.
+                if (report.applied()) {
+                    replayed++;
+                } else {
+                    replayedSkipped++;
                 }
+            } else if (p != null && report.applied()) {
+                offsets.merge(p.topic() + "/" + p.partition(), p.offset(), Math::max);
             }
         }
         reports.accept(report);
@@ -126,6 +133,8 @@ public final class StreamingTrainer implements AutoCloseable {
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("non_finite_steps", (double) trainer.nonFiniteSteps());
         metrics.put("images_skipped", (double) trainer.imagesSkipped());
+        metrics.put("images_replayed", (double) replayed);
+        metrics.put("images_replayed_skipped", (double) replayedSkipped);
         return new ModelSnapshot(trainer.stepCount(), trainer.imagesSeen(), lastSnapshotMillis, teacher, student,
                 metrics, offsets, isFinal);
     }
@@ -136,6 +145,16 @@ public final class StreamingTrainer implements AutoCloseable {
 
     public int pendingCount() {
         return pending.size();
+    }
+
+    /** Images trained on (in applied steps) that the replay stage sent again: part of imagesSeen. */
+    public long replayedCount() {
+        return replayed;
+    }
+
+    /** Replayed images in skipped steps: part of imagesSkipped. */
+    public long replayedSkippedCount() {
+        return replayedSkipped;
     }
 
     /** Crop sets that arrived after the step limit and were not trained on. */
@@ -171,6 +190,9 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             out.writeLong(lastSnapshotStep);
             out.writeLong(dropped);
+            // Appended after format 1's fields, so format 1 states (which end here) still load, with 0.
+            out.writeLong(replayed);
+            out.writeLong(replayedSkipped);
             return out.getCopyOfBuffer();
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialise the trainer state", e);
@@ -204,6 +226,8 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             lastSnapshotStep = in.readLong();
             dropped = in.readLong();
+            replayed = in.available() >= Long.BYTES ? in.readLong() : 0;
+            replayedSkipped = in.available() >= Long.BYTES ? in.readLong() : 0;
         } catch (IOException e) {
             throw new IllegalArgumentException("trainer state is truncated or corrupt: " + e.getMessage(), e);
         }

@@ -106,6 +106,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         m.gauge("imagesSeen", (Gauge<Long>) () -> trainer.trainer().imagesSeen());
         m.gauge("nonFiniteSteps", (Gauge<Long>) () -> trainer.trainer().nonFiniteSteps());
         m.gauge("imagesSkipped", (Gauge<Long>) () -> trainer.trainer().imagesSkipped());
+        m.gauge("imagesReplayed", (Gauge<Long>) () -> trainer.replayedCount());
         m.gauge("lastSnapshotStep", (Gauge<Long>) () -> trainer.lastSnapshotStep());
         gauge(m, "stepSeconds", watchdog::currentStepSeconds);
         gauge(m, "medianStepSeconds", watchdog::medianStepSeconds);

@@ -14,6 +14,7 @@ public final class CropSet {
     private final SourcePosition position;
     private final List<RgbImage> globalViews;
     private final List<RgbImage> localViews;
+    private final long replay;
 
     public CropSet(String sourceId, List<RgbImage> globalViews, List<RgbImage> localViews) {
         this(sourceId, null, globalViews, localViews);
@@ -25,6 +26,22 @@ public final class CropSet {
             SourcePosition position,
             List<RgbImage> globalViews,
             List<RgbImage> localViews) {
+        this(sourceId, position, globalViews, localViews, 0);
+    }
+
+    /**
+     * Views of the image read at {@code position}; {@code replay} is 0 for an image as it arrived,
+     * n > 0 for the views of the replay stage's n-th replayed image.
+     */
+    public CropSet(
+            String sourceId,
+            SourcePosition position,
+            List<RgbImage> globalViews,
+            List<RgbImage> localViews,
+            long replay) {
+        if (replay < 0) {
+            throw new IllegalArgumentException("a replay number is 0 (not a replay) or positive, got " + replay);
+        }
         if (globalViews.isEmpty()) {
             throw new IllegalArgumentException("a crop set needs at least one global view");
         }
@@ -34,6 +51,7 @@ public final class CropSet {
         this.position = position;
         this.globalViews = List.copyOf(globalViews);
         this.localViews = List.copyOf(localViews);
+        this.replay = replay;
     }
 
     public String sourceId() {
@@ -47,7 +65,22 @@ public final class CropSet {
 
     /** The same views, tagged with where their source image was read. */
     public CropSet at(SourcePosition position) {
-        return new CropSet(sourceId, position, globalViews, localViews);
+        return new CropSet(sourceId, position, globalViews, localViews, replay);
+    }
+
+    /** The same views, marked as those of the replay stage's n-th replay (0: not a replay). */
+    public CropSet asReplay(long n) {
+        return new CropSet(sourceId, position, globalViews, localViews, n);
+    }
+
+    /** 0 for an image as it arrived, n > 0 for the replay stage's n-th replay. */
+    public long replay() {
+        return replay;
+    }
+
+    /** True when these are views of an image the replay stage sent again. */
+    public boolean isReplay() {
+        return replay > 0;
     }
 
     public List<RgbImage> globalViews() {

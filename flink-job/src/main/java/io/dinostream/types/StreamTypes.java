@@ -38,17 +38,42 @@ public final class StreamTypes {
 
     private StreamTypes() {}
 
-    static void writePosition(SourcePosition p, DataOutputView out) throws IOException {
-        out.writeBoolean(p != null);
+    /** Bit of the position's flag byte that says a replay number follows the position. */
+    private static final int REPLAY_FLAG = 2;
+
+    /**
+     * A position and a replay number (0: not a replay). Format 1 wrote the position's presence as a
+     * boolean byte, 0 or 1; a replay sets bit 1 of that byte and appends its number after the
+     * position. So what format 1 wrote reads back unchanged, and an image that is not a replay is
+     * written byte for byte as format 1 wrote it.
+     */
+    static void writePositionAndReplay(SourcePosition p, long replay, DataOutputView out) throws IOException {
+        out.writeByte((p != null ? 1 : 0) | (replay > 0 ? REPLAY_FLAG : 0));
         if (p != null) {
             LengthSafeStrings.write(p.topic(), out);
             out.writeInt(p.partition());
             out.writeLong(p.offset());
         }
+        if (replay > 0) {
+            out.writeLong(replay);
+        }
     }
 
-    static SourcePosition readPosition(DataInputView in) throws IOException {
-        return in.readBoolean() ? new SourcePosition(LengthSafeStrings.read(in), in.readInt(), in.readLong()) : null;
+    /** What {@link #writePositionAndReplay} wrote: the position (or null) and the replay number. */
+    record PositionAndReplay(SourcePosition position, long replay) {}
+
+    static PositionAndReplay readPositionAndReplay(DataInputView in) throws IOException {
+        int flags = in.readUnsignedByte();
+        if ((flags & ~(1 | REPLAY_FLAG)) != 0) {
+            throw new IOException("corrupt position flags " + flags);
+        }
+        SourcePosition p = (flags & 1) != 0
+                ? new SourcePosition(LengthSafeStrings.read(in), in.readInt(), in.readLong()) : null;
+        long replay = (flags & REPLAY_FLAG) != 0 ? in.readLong() : 0;
+        if (replay < 0) {
+            throw new IOException("corrupt replay number " + replay);
+        }
+        return new PositionAndReplay(p, replay);
     }
 
     /**
@@ -151,14 +176,16 @@ public final class StreamTypes {
         @Override
         protected void write(DecodedImage d, DataOutputView out) throws IOException {
             LengthSafeStrings.write(d.id(), out);
-            writePosition(d.position(), out);
+            writePositionAndReplay(d.position(), d.replay(), out);
             writeImage(d.image(), out);
             LengthSafeStrings.write(d.label(), out);
         }
 
         @Override
         protected DecodedImage read(DataInputView in) throws IOException {
-            return new DecodedImage(LengthSafeStrings.read(in), readPosition(in), readImage(in), LengthSafeStrings.read(in));
+            String id = LengthSafeStrings.read(in);
+            PositionAndReplay p = readPositionAndReplay(in);
+            return new DecodedImage(id, p.position(), readImage(in), LengthSafeStrings.read(in), p.replay());
         }
 
         @Override
@@ -181,7 +208,7 @@ public final class StreamTypes {
         @Override
         protected void write(CropSet c, DataOutputView out) throws IOException {
             LengthSafeStrings.write(c.sourceId(), out);
-            writePosition(c.position(), out);
+            writePositionAndReplay(c.position(), c.replay(), out);
             writeImages(c.globalViews(), out);
             writeImages(c.localViews(), out);
         }
@@ -189,8 +216,8 @@ public final class StreamTypes {
         @Override
         protected CropSet read(DataInputView in) throws IOException {
             String id = LengthSafeStrings.read(in);
-            SourcePosition position = readPosition(in);
-            return new CropSet(id, position, readImages(in), readImages(in));
+            PositionAndReplay p = readPositionAndReplay(in);
+            return new CropSet(id, p.position(), readImages(in), readImages(in), p.replay());
         }
 
         @Override

@@ -1,0 +1,175 @@
+package io.dinostream.replay;
+
+import io.dinostream.types.DecodedImage;
+import io.dinostream.types.RgbImage;
+import io.dinostream.types.SourcePosition;
+import io.dinostream.util.SeededRandom;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReplayBufferTest {
+
+    /** Image i of a stream: class i / run (so runs of one class), pixels from the id; gray when gray. */
+    static DecodedImage image(int i, int run, int classes, boolean gray) {
+        SeededRandom r = new SeededRandom(i * 7919L + 1);
+        int w = 6;
+        int h = 5;
+        byte[] rgb = new byte[w * h * 3];
+        for (int p = 0; p < w * h; p++) {
+            int v = r.nextInt(256);
+            for (int c = 0; c < 3; c++) {
+                rgb[p * 3 + c] = (byte) (gray ? v : r.nextInt(256));
+            }
+        }
+        return new DecodedImage("img-" + i, new SourcePosition("images", 0, i), new RgbImage(w, h, rgb),
+                Integer.toString((i / run) % classes));
+    }
+
+    static List<DecodedImage> offerAll(ReplayBuffer buffer, int from, int to, int run, int classes) {
+        List<DecodedImage> out = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            buffer.offer(image(i, run, classes, i % 3 == 0), out::add);
+        }
+        return out;
+    }
+
+    @Test
+    void storedImagesDecodeToTheSamePixels() {
+        for (boolean gray : new boolean[] {true, false}) {
+            DecodedImage d = image(5, 1, 10, gray);
+            DecodedImage back = StoredImage.decode(StoredImage.encode(d));
+            assertEquals(d, back);
+            DecodedImage unplaced = new DecodedImage("x", null, d.image(), "");
+            assertEquals(unplaced, StoredImage.decode(StoredImage.encode(unplaced)));
+        }
+        DecodedImage gray = image(5, 1, 10, true);
+        assertTrue(StoredImage.encode(gray).length < StoredImage.encode(image(5, 1, 10, false)).length,
+                "a gray image is stored as one channel");
+    }
+
+    @Test
+    void halfOfWhatLeavesIsReplayEachNewImageFollowedByOneReplay() {
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 50, 1 << 20, ReplayPolicy.RESERVOIR), 1,
+                new ReplayBuffer.MapStore());
+        List<DecodedImage> out = offerAll(buffer, 0, 200, 20, 10);
+        assertEquals(400, out.size());
+        for (int i = 0; i < 200; i++) {
+            assertEquals("img-" + i, out.get(2 * i).id());
+            assertFalse(out.get(2 * i).isReplay());
+            assertEquals(i + 1, out.get(2 * i + 1).replay(), "replays are numbered 1, 2, ...");
+        }
+    }
+
+    @Test
+    void aQuarterIsOneReplayPerThreeNewImages() {
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.25, 50, 1 << 20, ReplayPolicy.RESERVOIR), 1,
+                new ReplayBuffer.MapStore());
+        List<DecodedImage> out = offerAll(buffer, 0, 300, 20, 10);
+        assertEquals(100, out.stream().filter(DecodedImage::isReplay).count());
+        assertEquals(400, out.size());
+    }
+
+    @Test
+    void offPassesEveryImageOnceAndStoresNothing() {
+        ReplayBuffer.MapStore store = new ReplayBuffer.MapStore();
+        ReplayBuffer buffer = new ReplayBuffer(ReplaySettings.off(), 1, store);
+        List<DecodedImage> out = offerAll(buffer, 0, 50, 5, 10);
+        assertEquals(50, out.size());
+        assertTrue(store.metas().isEmpty());
+        assertEquals(null, store.counters());
+    }
+
+    @Test
+    void reservoirKeepsAUniformSampleOfASortedStream() {
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 500, 1 << 30, ReplayPolicy.RESERVOIR), 3,
+                new ReplayBuffer.MapStore());
+        offerAll(buffer, 0, 10_000, 1000, 10); // ten runs of 1,000, one class each
+        Map<String, Integer> perClass = new HashMap<>();
+        buffer.contents().forEach(d -> perClass.merge(d.label(), 1, Integer::sum));
+        assertEquals(10, perClass.size(), "every run is in the buffer: " + perClass);
+        perClass.values().forEach(n -> assertTrue(n >= 25 && n <= 75, "about 50 of each class: " + perClass));
+        ReplayBuffer.Stats stats = buffer.stats();
+        assertEquals(500, stats.size());
+        assertEquals(10, stats.labels());
+        assertTrue(stats.labelEntropy() > 0.95 * Math.log(10), "balanced: " + stats);
+        assertTrue(stats.meanAge() > 3000 && stats.maxAge() < 10_000, "ages over the whole stream: " + stats);
+    }
+
+    @Test
+    void theByteLimitBoundsTheBuffer() {
+        for (ReplayPolicy policy : ReplayPolicy.values()) {
+            long limit = 20 * StoredImage.encode(image(1, 1, 10, false)).length;
+            ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 1000, limit, policy), 3,
+                    new ReplayBuffer.MapStore());
+            offerAll(buffer, 0, 500, 50, 10);
+            ReplayBuffer.Stats stats = buffer.stats();
+            assertTrue(stats.bytes() <= limit && stats.size() >= 15 && stats.size() <= 45, policy + ": " + stats);
+            assertTrue(buffer.neighboursAreExact(), policy.toString());
+        }
+    }
+
+    @Test
+    void minRedKeepsDistinctImagesAndItsNeighboursExact() {
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 40, 1 << 30, ReplayPolicy.MINRED), 5,
+                new ReplayBuffer.MapStore());
+        // 30 distinct images sent again and again: duplicates are the most redundant and leave first
+        for (int pass = 0; pass < 5; pass++) {
+            for (int i = 0; i < 30; i++) {
+                buffer.offer(image(i, 3, 10, i % 2 == 0), d -> {});
+            }
+            assertTrue(buffer.neighboursAreExact(), "pass " + pass);
+        }
+        List<String> ids = buffer.contents().stream().map(DecodedImage::id).distinct().toList();
+        assertEquals(30, ids.size(), "each distinct image kept: " + ids);
+    }
+
+    @Test
+    void aBufferOverARestoredStoreContinuesExactly() {
+        for (ReplayPolicy policy : ReplayPolicy.values()) {
+            ReplaySettings settings = new ReplaySettings(0.4, 60, 40 * 200, policy);
+            ReplayBuffer.MapStore store = new ReplayBuffer.MapStore();
+            ReplayBuffer original = new ReplayBuffer(settings, 9, store);
+            offerAll(original, 0, 400, 40, 10);
+            ReplayBuffer.MapStore copy = copy(store);
+            ReplayBuffer restored = new ReplayBuffer(settings, 9, copy);
+            assertEquals(original.contents(), restored.contents(), policy.toString());
+            List<DecodedImage> a = offerAll(original, 400, 700, 40, 10);
+            List<DecodedImage> b = offerAll(restored, 400, 700, 40, 10);
+            assertEquals(a, b, policy + ": the same images, replays and replay numbers");
+            assertEquals(original.contents(), restored.contents(), policy.toString());
+            assertTrue(restored.neighboursAreExact() && original.neighboursAreExact(), policy.toString());
+        }
+    }
+
+    static ReplayBuffer.MapStore copy(ReplayBuffer.MapStore store) {
+        ReplayBuffer.MapStore copy = new ReplayBuffer.MapStore();
+        copy.counters(store.counters());
+        store.metas().forEach((slot, meta) -> {
+            copy.meta(slot, meta.clone());
+            copy.image(slot, store.image(slot).clone());
+        });
+        return copy;
+    }
+
+    @Test
+    void featuresAreUnitLengthAndFlatImagesZero() {
+        float[] f = ReplayBuffer.feature(image(3, 1, 10, false).image());
+        double norm = 0;
+        for (float v : f) {
+            norm += v * v;
+        }
+        assertEquals(1.0, norm, 1e-5);
+        float[] flat = ReplayBuffer.feature(new RgbImage(4, 4, new byte[48]));
+        for (float v : flat) {
+            assertEquals(0f, v);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.dinostream.replay;
+
+import io.dinostream.types.DecodedImage;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The replay stage in Flink's keyed operator harness: its buffer is checkpointed and a restored
+ * stage holds the identical buffer and sends, image for image and replay number for replay
+ * number, what the original sends — under the heap backend and under RocksDB.
+ */
+class ReplayStageTest {
+
+    @TempDir
+    Path tmp;
+
+    static Stream<Arguments> backendsAndPolicies() {
+        List<Arguments> out = new ArrayList<>();
+        for (String backend : List.of("hashmap", "rocksdb")) {
+            for (ReplayPolicy policy : ReplayPolicy.values()) {
+                out.add(Arguments.of(backend, policy));
+            }
+        }
+        return out.stream();
+    }
+
+    private StateBackend backend(String name) {
+        return name.equals("rocksdb") ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<Integer, DecodedImage, DecodedImage> harness(ReplayStage stage,
+            String backend) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(stage),
+                new ReplayStage.OneKey(), Types.INT);
+        h.setStateBackend(backend(backend));
+        return h;
+    }
+
+    private static List<DecodedImage> feed(KeyedOneInputStreamOperatorTestHarness<Integer, DecodedImage, DecodedImage> h,
+            int from, int to) throws Exception {
+        int before = h.extractOutputValues().size();
+        for (int i = from; i < to; i++) {
+            h.processElement(new StreamRecord<>(ReplayBufferTest.image(i, 50, 10, i % 4 == 0)));
+        }
+        List<DecodedImage> all = h.extractOutputValues();
+        return new ArrayList<>(all.subList(before, all.size()));
+    }
+
+    private static List<DecodedImage> contents(ReplayStage stage,
+            KeyedOneInputStreamOperatorTestHarness<Integer, DecodedImage, DecodedImage> h) throws Exception {
+        h.getOperator().setCurrentKey(ReplayStage.KEY);
+        return stage.buffer().contents();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backendsAndPolicies")
+    void aRestoredBufferIsIdenticalAndSendsTheSameImages(String backend, ReplayPolicy policy) throws Exception {
+        ReplaySettings settings = new ReplaySettings(0.5, 80, 1 << 20, policy);
+        ReplayStage original = new ReplayStage(settings, 42);
+        OperatorSubtaskState snapshot;
+        List<DecodedImage> atSnapshot;
+        List<DecodedImage> afterOriginal;
+        List<DecodedImage> contentsAfterOriginal;
+        try (var h = harness(original, backend)) {
+            h.open();
+            List<DecodedImage> first = feed(h, 0, 300);
+            assertEquals(600, first.size(), "each new image and one replay");
+            snapshot = h.snapshot(1, 1);
+            atSnapshot = contents(original, h);
+            assertEquals(80, atSnapshot.size());
+            afterOriginal = feed(h, 300, 500);
+            contentsAfterOriginal = contents(original, h);
+        }
+
+        ReplayStage restoredStage = new ReplayStage(settings, 42);
+        try (var h = harness(restoredStage, backend)) {
+            h.initializeState(snapshot);
+            h.open();
+            assertEquals(atSnapshot, contents(restoredStage, h), "the restored buffer holds the same images, slot by slot");
+            List<DecodedImage> afterRestored = feed(h, 300, 500);
+            assertEquals(afterOriginal.size(), afterRestored.size());
+            for (int i = 0; i < afterOriginal.size(); i++) {
+                DecodedImage a = afterOriginal.get(i);
+                DecodedImage b = afterRestored.get(i);
+                assertEquals(a, b, "output " + i + " after the restore");
+            }
+            assertEquals(contentsAfterOriginal, contents(restoredStage, h));
+            assertTrue(restoredStage.buffer().neighboursAreExact());
+        }
+    }
+}
