@@ -171,8 +171,9 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     /** The progress line: step, loss, lr, teacher entropy against ln K, images/s, last snapshot. */
     public static String progressLine(TrainingReport r, double imagesPerSecond, long lastSnapshotStep, int prototypes) {
         return String.format(
-                "step %d  loss %.4f  lr %.2e  teacher entropy %.2f / ln K %.2f  %.1f images/s  last checkpoint %s  (%d images seen%s)",
-                r.step() + 1, r.loss(), r.lr(), r.teacherEntropy(), Math.log(prototypes), imagesPerSecond,
+                "step %d  loss %.4f  lr %.2e  teacher entropy %.2f (batch mean %.2f) / ln K %.2f  %.1f images/s  last checkpoint %s  (%d images seen%s)",
+                r.step() + 1, r.loss(), r.lr(), r.teacherEntropy(), r.teacherBatchEntropy(), Math.log(prototypes),
+                imagesPerSecond,
                 lastSnapshotStep < 0 ? "none yet" : "step " + lastSnapshotStep, r.imagesSeen(),
                 r.nonFiniteSteps() > 0 ? ", " + r.nonFiniteSteps() + " non-finite steps skipped" : "");
     }

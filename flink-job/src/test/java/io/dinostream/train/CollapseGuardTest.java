@@ -98,6 +98,37 @@ class CollapseGuardTest {
         assertEquals(CollapseGuard.Status.UNIFORM, guard.status(), "a collapse after the settle steps is named");
     }
 
+    /**
+     * Issue 16's sorted stream (class runs of 6,000): per-image target entropy 5.6 and loss 6.5 of
+     * ln K = 8.32 for most of the run; beside it the shuffled stream at 1.4 and 2.5 by step 400. The
+     * UNIFORM test (0.95 of ln K) did not fire; STALLED must, and only once a healthy run would have
+     * settled.
+     */
+    @Test
+    void namesTheSortedStreamsStallAndNotTheShuffledRun() {
+        double lnK = Math.log(4096);
+        CollapseGuard sorted = new CollapseGuard(4096, 20, 20);
+        CollapseGuard shuffled = new CollapseGuard(4096, 20, 20);
+        CollapseGuard softer = new CollapseGuard(1024, 20, 20);
+        for (long step = 0; step < 700; step++) {
+            double t = Math.min(1, step / 400.0); // healthy: from near-uniform to sharp by step 400
+            CollapseGuard.Status s = sorted.update(report(step, 5.6 + 0.2 * Math.sin(step), 6.0, 6.5));
+            CollapseGuard.Status h = shuffled.update(report(step, (1 - t) * 7.5 + t * 1.4, 7.9, (1 - t) * 8.0 + t * 2.5));
+            // τt 0.04, K 1024 (bench/RESULTS.md t04): a softer but healthy run, entropy 3.3 and loss 4.1 of 6.93
+            CollapseGuard.Status f = softer.update(report(step, (1 - t) * 6.5 + t * 3.3, 6.8, (1 - t) * 6.9 + t * 4.1));
+            assertEquals(CollapseGuard.Status.HEALTHY, h, "shuffled, step " + step);
+            assertEquals(CollapseGuard.Status.HEALTHY, f, "softer targets, step " + step);
+            if (step < CollapseGuard.STALLED_AFTER_STEPS + CollapseGuard.STALLED_WINDOW - 1) {
+                assertEquals(CollapseGuard.Status.HEALTHY, s, "every run starts near-uniform: step " + step);
+            } else {
+                assertEquals(CollapseGuard.Status.STALLED, s, "step " + step);
+            }
+        }
+        assertEquals(3, sorted.status().code(), "the collapse gauge reads 3");
+        assertTrue(sorted.explain().contains("--replay.fraction"), sorted.explain());
+        assertTrue(sorted.explain().contains("near-uniform per image"), sorted.explain());
+    }
+
     private static TrainingReport report(double entropy, double batchEntropy, double loss) {
         return report(0, entropy, batchEntropy, loss);
     }
