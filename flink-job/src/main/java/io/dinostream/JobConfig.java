@@ -8,6 +8,7 @@ import io.dinostream.config.OptionValues;
 import io.dinostream.ingest.IngestSettings;
 import io.dinostream.ingest.KafkaSettings;
 import io.dinostream.model.ModelSettings;
+import io.dinostream.model.VisionTransformer;
 import io.dinostream.monitor.MonitorSettings;
 import io.dinostream.publish.PublishSettings;
 import io.dinostream.replay.ReplaySettings;
@@ -29,7 +30,8 @@ import java.util.Map;
  * #help()} lists every option with its default; {@link #describe()} shows them with secrets masked.
  *
  * <p>Defaults are a CPU recipe that learns within minutes on small images; {@code --recipe paper}
- * switches the model and schedules to the paper's (for GPUs).
+ * switches the model and schedules to the paper's (for GPUs), its ViT recipe when
+ * {@code --model.backbone} names a ViT ({@code --recipe paper --model.backbone vit_small}).
  */
 public final class JobConfig {
 
@@ -51,6 +53,18 @@ public final class JobConfig {
                     Map.entry("train.warmup-teacher-temp", "0.04"), Map.entry("train.teacher-temp", "0.07"),
                     Map.entry("train.teacher-temp-warmup-steps", "30000"),
                     Map.entry("train.freeze-last-layer-steps", "1000")));
+
+    /**
+     * The paper's ViT recipe (main_dino.py's defaults for vit_small, patch 16), laid over {@code paper}'s
+     * when {@code --model.backbone} names a ViT: what {@code paper} already says (AdamW, lr 5e-4 per 256
+     * images with 10 epochs' warm-up, weight decay 0.04 → 0.4, teacher temperature 0.04 → 0.07 over 30
+     * epochs, last layer frozen for the first epoch, clip 3.0, momentum 0.996 → 1, K = 65536, head
+     * without BatchNorm; an epoch counted as 1000 steps) plus the ViT's own: patch 16, drop path 0.1,
+     * norm_last_layer on.
+     */
+    private static final Map<String, String> PAPER_VIT = Map.of(
+            "model.patch-size", "16", "model.drop-path", "0.1", "model.norm-last-layer", "true",
+            "model.head-bn", "false", "train.optimizer", "adamw", "train.clip-grad", "3.0");
 
     private static final OptionSet OPTIONS = OptionSet.of("", OptionSet.CONFIG, RECIPE)
             .with(KafkaSettings.OPTIONS)
@@ -83,7 +97,7 @@ public final class JobConfig {
         ingest = IngestSettings.from(values);
         replay = ReplaySettings.from(values);
         crops = CropSettings.from(values);
-        model = ModelSettings.from(values);
+        model = ModelSettings.from(values).forImageSize(crops.policy().globalSize());
         trainer = TrainerSettings.from(values);
         monitor = MonitorSettings.from(values);
         publish = PublishSettings.from(values);
@@ -105,7 +119,12 @@ public final class JobConfig {
     /** A config from option names (without dashes) to values; unknown names fail. */
     public static JobConfig of(Map<String, String> settings) {
         String recipe = RECIPE.parse(settings.getOrDefault(RECIPE.name(), RECIPE.defaultText()));
-        return new JobConfig(OPTIONS.withDefaults(RECIPES.get(recipe)).parse(settings));
+        Map<String, String> defaults = new LinkedHashMap<>(RECIPES.get(recipe));
+        String backbone = settings.get(ModelSettings.BACKBONE.name());
+        if (recipe.equals("paper") && backbone != null && VisionTransformer.Dims.parse(backbone).isPresent()) {
+            defaults.putAll(PAPER_VIT);
+        }
+        return new JobConfig(OPTIONS.withDefaults(defaults).parse(settings));
     }
 
     /** A copy with some options changed. */

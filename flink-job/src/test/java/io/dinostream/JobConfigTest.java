@@ -341,7 +341,8 @@ final class JobConfigTest {
 
     @Test
     void unknownBackboneFails() {
-        assertMentions(parseFails("--model.backbone", "vit_small").getMessage(), "vit_small");
+        assertMentions(parseFails("--model.backbone", "vgg16").getMessage(), "unknown backbone 'vgg16'",
+                "resnet50", "vit_small");
     }
 
     @Test
@@ -430,6 +431,46 @@ final class JobConfigTest {
         assertEquals(96, config.crops().policy().localSize());
         assertEquals(8, config.crops().policy().localCount());
         assertEquals(64, config.trainer().batchSize());
+    }
+
+    @Test
+    void paperRecipeWithAVitIsThePapersVitRecipe() {
+        JobConfig config = parse("--recipe", "paper", "--model.backbone", "vit_small");
+        ModelSpec model = config.model().spec();
+        TrainerConfig trainer = config.trainerConfig();
+        var schedules = trainer.schedules();
+
+        assertEquals("vit_small", model.backbone());
+        assertEquals(16, model.patchSize());
+        assertEquals(224, model.imageSize());
+        assertEquals(0.1, model.dropPath());
+        assertTrue(model.normLastLayer());
+        assertFalse(model.headBatchNorm());
+        assertEquals(65536, model.outDim());
+        assertEquals(Optimizer.Kind.ADAMW, trainer.optimizer());
+        assertEquals(3.0, trainer.clipGrad());
+        assertEquals(64, config.trainer().batchSize());
+        // lr 5e-4 × batch / 256 after a linear warm-up from 0 over 10 epochs (1000 steps each)
+        assertEquals(0, schedules.lr().valueAt(0));
+        assertEquals(5e-4 * 64 / 256, schedules.lr().valueAt(10_000), 1e-12);
+        assertEquals(0.04, schedules.weightDecay().valueAt(0), 1e-12);
+        assertEquals(0.996, schedules.teacherMomentum().valueAt(0), 1e-12);
+        assertEquals(0.04, schedules.teacherTemp().valueAt(0), 1e-12);
+        assertEquals(0.07, schedules.teacherTemp().valueAt(30_000), 1e-12);
+        assertEquals(1000, schedules.freezeLastLayerSteps());
+        assertEquals(224, config.crops().policy().globalSize());
+        assertEquals(96, config.crops().policy().localSize());
+        assertEquals(8, config.crops().policy().localCount());
+    }
+
+    @Test
+    void vitOptionsGoIntoTheModelAndItsGridFollowsTheGlobalCrops() {
+        JobConfig config = parse("--model.backbone", "vit_tiny", "--model.patch-size", "4", "--model.drop-path", "0.05");
+
+        assertEquals(new ModelSpec("vit_tiny", 16, true, 4096, 512, 128, 3, true, true, 4, 0.05, 32),
+                config.model().spec());
+        assertMentions(parseFails("--model.drop-path", "1").getMessage(), "--model.drop-path must be in [0, 1)");
+        assertMentions(parseFails("--model.backbone", "vit_huge").getMessage(), "vit_small");
     }
 
     @Test

@@ -21,7 +21,7 @@ import io.dinostream.local.Demo;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.MultiCropWrapper;
 import io.dinostream.model.ParameterFactory;
-import io.dinostream.model.ResNet;
+import io.dinostream.model.Backbone;
 import io.dinostream.monitor.ProbeScorer;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.publish.CheckpointLoader;
@@ -303,7 +303,7 @@ public final class QualityBenchmark {
         ModelSpec spec = trained.modelSpec();
         try (NDManager manager = NDManager.newBaseManager()) {
             MultiCropWrapper net = spec.build(new ParameterFactory(manager, DataType.FLOAT32, 0));
-            ResNet backbone = (ResNet) net.backbone();
+            Backbone backbone = (Backbone) net.backbone();
             Embedder embedder = new Embedder(backbone, manager, trained.globalSize(), backbone.outputDim(),
                     Embedder.DEFAULT_BATCH_SIZE);
             return knn(features(embedder, bank), features(embedder, queries));

@@ -107,7 +107,7 @@ public final class EmbedCommand {
                 LoadedCheckpoint loaded = CheckpointLoader.load(store, given.get(STEP), device);
                 ImageSource source = ImageSources.open(images, given.get(SEED))) {
             System.out.printf("loaded %s: step %d, %s, %d-dim features at %d px, on %s%n", loaded.location(),
-                    loaded.step(), loaded.modelSpec().backbone() + " width " + loaded.modelSpec().width(),
+                    loaded.step(), loaded.modelSpec().describeBackbone(),
                     loaded.featureDim(), loaded.globalSize(), device);
             Result result = embed(loaded, source, limit, batchSize, out);
             System.out.printf("embedded %d images to %s in %.1f s%s%n", result.rows, out,

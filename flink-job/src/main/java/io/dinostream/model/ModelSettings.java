@@ -20,11 +20,17 @@ public record ModelSettings(ModelSpec spec) {
     private static final int HEAD_LAYERS = 3;
 
     public static final Option<String> BACKBONE = Option.text("model.backbone", "resnet10",
-            "resnet10, resnet14, resnet18, resnet34 or resnet50");
+            "resnet10, resnet14, resnet18, resnet34, resnet50, vit_tiny, vit_small, vit_base, or vit:D:DEPTH:HEADS"
+                    + " (a ViT of another size, e.g. vit:96:6:3)");
     public static final Option<Integer> WIDTH = Option.integer("model.width", "16",
             "channels of the first ResNet stage (torchvision: 64)");
     public static final Option<Boolean> SMALL_STEM = Option.bool("model.small-stem", "true",
             "3x3 stride-1 stem without max-pool, for 28-64 px images");
+    public static final Option<Integer> PATCH_SIZE = Option.integer("model.patch-size", "16",
+            "ViT patch side in pixels (official: 16 or 8; 4 for 32 px images)").positive();
+    public static final Option<Double> DROP_PATH = Option.number("model.drop-path", "0.1",
+            "ViT student's stochastic depth rate (official: 0.1; the teacher has none)")
+            .check(p -> p >= 0 && p < 1, text -> "--model.drop-path must be in [0, 1), got " + text);
     public static final Option<Integer> OUT_DIM = Option.integer("model.out-dim", "4096",
             "K, prototypes of the DINO head (paper: 65536)");
     public static final Option<Integer> HIDDEN_DIM = Option.integer("model.hidden-dim", "512",
@@ -38,7 +44,7 @@ public record ModelSettings(ModelSpec spec) {
 
     /** The model.* options, in help order. */
     public static final List<Option<?>> OPTIONS =
-            List.of(BACKBONE, WIDTH, SMALL_STEM, OUT_DIM, HIDDEN_DIM, BOTTLENECK_DIM, HEAD_BN, NORM_LAST_LAYER);
+            List.of(BACKBONE, WIDTH, SMALL_STEM, PATCH_SIZE, DROP_PATH, OUT_DIM, HIDDEN_DIM, BOTTLENECK_DIM, HEAD_BN, NORM_LAST_LAYER);
 
     private static final OptionSet STORED = OptionSet.of("", OPTIONS);
 
@@ -46,11 +52,23 @@ public record ModelSettings(ModelSpec spec) {
         Objects.requireNonNull(spec, "spec");
     }
 
-    /** The model.* options' values. */
+    /**
+     * The model.* options' values, a ViT's position grid for {@value ModelSpec#DEFAULT_IMAGE_SIZE} px
+     * images ({@link #forImageSize} sets the size trained on).
+     */
     public static ModelSettings from(OptionValues values) {
         return new ModelSettings(new ModelSpec(values.get(BACKBONE), values.get(WIDTH), values.get(SMALL_STEM),
                 values.get(OUT_DIM), values.get(HIDDEN_DIM), values.get(BOTTLENECK_DIM), HEAD_LAYERS,
-                values.get(NORM_LAST_LAYER), values.get(HEAD_BN)));
+                values.get(NORM_LAST_LAYER), values.get(HEAD_BN), values.get(PATCH_SIZE), values.get(DROP_PATH),
+                ModelSpec.DEFAULT_IMAGE_SIZE));
+    }
+
+    /**
+     * These settings for images of this side (the global crop size): a ViT's position grid is
+     * side / patch size on a side, as the official one is built for its 224 px global crops.
+     */
+    public ModelSettings forImageSize(int side) {
+        return new ModelSettings(spec.withImageSize(side));
     }
 
     /**

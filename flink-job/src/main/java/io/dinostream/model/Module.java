@@ -28,6 +28,16 @@ public abstract class Module {
     /** Computes the output for a batch; {@code training} selects batch statistics in BatchNorm. */
     public abstract NDArray forward(NDArray input, boolean training);
 
+    /**
+     * Hands a temporary made from a model tensor (a view, a reshape: it lands on the model's
+     * manager) to the manager of the forward pass's input, so it is freed with the pass's other
+     * temporaries instead of living as long as the model.
+     */
+    protected static NDArray temporary(NDArray input, NDArray fromModelTensor) {
+        fromModelTensor.attach(input.getManager());
+        return fromModelTensor;
+    }
+
     protected final NDArray registerParameter(String name, NDArray value) {
         parameters.put(name, value);
         return value;

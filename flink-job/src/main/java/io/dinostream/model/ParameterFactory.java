@@ -111,6 +111,18 @@ public final class ParameterFactory {
         return create(values, shape);
     }
 
+    /**
+     * U(-bound, bound): torch's default init of a conv's weight and bias (kaiming_uniform_ with
+     * a = sqrt(5) gives bound 1/sqrt(fan_in) for the weight, and the bias uses the same bound).
+     */
+    public NDArray uniform(Shape shape, double bound) {
+        double[] values = new double[Math.toIntExact(shape.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.uniform(-bound, bound);
+        }
+        return create(values, shape);
+    }
+
     private NDArray create(double[] values, Shape shape) {
         try (NDArray doubles = manager.create(values, shape)) {
             return doubles.toType(dataType, true);

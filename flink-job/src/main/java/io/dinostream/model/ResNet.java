@@ -18,7 +18,7 @@ import java.util.Locale;
  * stem for 32 px inputs). With width 64 and the standard stem the state dict loads into
  * {@code torchvision.models.resnetNN()} (strict=False for the missing fc).
  */
-public final class ResNet extends Module {
+public final class ResNet extends Backbone {
 
     /**
      * The block layouts of torchvision's resnet18/34/50, resnet10 (one basic block per stage,
@@ -95,6 +95,7 @@ public final class ResNet extends Module {
     }
 
     /** Length of the feature vector: 8 × width × expansion (512 for a standard resnet18). */
+    @Override
     public int outputDim() {
         return outputDim;
     }

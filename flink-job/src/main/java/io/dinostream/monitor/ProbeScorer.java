@@ -7,9 +7,9 @@ import io.dinostream.features.Embedder;
 import io.dinostream.features.Features;
 import io.dinostream.features.KnnClassifier;
 import io.dinostream.features.KnnResult;
+import io.dinostream.model.Backbone;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.NativeCalls;
-import io.dinostream.model.ResNet;
 import io.dinostream.publish.CheckpointLoader;
 import io.dinostream.publish.CorruptCheckpointException;
 import io.dinostream.types.DecodedImage;
@@ -87,7 +87,7 @@ public final class ProbeScorer {
         try {
             float[][] rows = NativeCalls.call(() -> {
                 try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
-                    ResNet backbone = CheckpointLoader.backbone(teacherSafetensors, spec, manager,
+                    Backbone backbone = CheckpointLoader.backbone(teacherSafetensors, spec, manager,
                             "the snapshot's teacher");
                     Embedder embedder = new Embedder(backbone, manager, side, backbone.outputDim(),
                             Embedder.DEFAULT_BATCH_SIZE);

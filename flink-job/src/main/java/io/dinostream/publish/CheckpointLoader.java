@@ -9,7 +9,7 @@ import io.dinostream.augment.CropSettings;
 import io.dinostream.model.ModelSettings;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.ParameterFactory;
-import io.dinostream.model.ResNet;
+import io.dinostream.model.Backbone;
 import io.dinostream.model.Safetensors;
 import io.dinostream.model.Tensors;
 
@@ -45,6 +45,8 @@ public final class CheckpointLoader {
     private static final List<String> MODEL_KEYS = List.of(
             "model.backbone", "model.width", "model.small-stem", "model.out-dim", "model.hidden-dim",
             "model.bottleneck-dim", "model.head-bn", "model.norm-last-layer", "crops.global-size");
+    /** Model keys that manifests written before ViTs lack: their defaults then hold. */
+    private static final List<String> OPTIONAL_MODEL_KEYS = List.of("model.patch-size", "model.drop-path");
 
     private CheckpointLoader() {}
 
@@ -82,8 +84,8 @@ public final class CheckpointLoader {
         int globalSize;
         try {
             Map<String, String> config = modelSettings(manifest, where);
-            spec = ModelSettings.fromStored(config).spec();
             globalSize = CropSettings.fromStored(config).policy().globalSize();
+            spec = ModelSettings.fromStored(config).forImageSize(globalSize).spec();
         } catch (IllegalArgumentException e) {
             throw new CorruptCheckpointException(
                     "the config in " + where + MANIFEST + " does not describe a model: " + e.getMessage(), e);
@@ -94,7 +96,7 @@ public final class CheckpointLoader {
         }
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
-            ResNet backbone = backbone(teacher, spec, manager, where + TEACHER);
+            Backbone backbone = backbone(teacher, spec, manager, where + TEACHER);
             return new LoadedCheckpoint(step, where, manifest, spec, globalSize, backbone, manager);
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -110,7 +112,7 @@ public final class CheckpointLoader {
      * @throws CorruptCheckpointException when the bytes are not safetensors or do not hold this
      *     backbone
      */
-    public static ResNet backbone(byte[] safetensors, ModelSpec spec, NDManager manager, String what)
+    public static Backbone backbone(byte[] safetensors, ModelSpec spec, NDManager manager, String what)
             throws CorruptCheckpointException {
         Map<String, Safetensors.Tensor> tensors;
         try {
@@ -118,8 +120,7 @@ public final class CheckpointLoader {
         } catch (IllegalArgumentException e) {
             throw new CorruptCheckpointException(what + " is not a valid safetensors file: " + e.getMessage(), e);
         }
-        ResNet backbone = new ResNet(new ParameterFactory(manager, DataType.FLOAT32, 0),
-                ResNet.Depth.parse(spec.backbone()), spec.width(), spec.smallStem());
+        Backbone backbone = spec.buildBackbone(new ParameterFactory(manager, DataType.FLOAT32, 0));
         copyBackbone(backbone, tensors, manager, what, spec);
         return backbone;
     }
@@ -206,11 +207,17 @@ public final class CheckpointLoader {
             }
             settings.put(key, value);
         }
+        for (String key : OPTIONAL_MODEL_KEYS) {
+            String value = manifest.config().get(key);
+            if (value != null) {
+                settings.put(key, value);
+            }
+        }
         return settings;
     }
 
     /** Copies file tensors backbone.* into the backbone, strictly. */
-    private static void copyBackbone(ResNet backbone, Map<String, Safetensors.Tensor> tensors, NDManager owner,
+    private static void copyBackbone(Backbone backbone, Map<String, Safetensors.Tensor> tensors, NDManager owner,
             String what, ModelSpec spec) throws CorruptCheckpointException {
         Map<String, NDArray> target = backbone.stateDict();
         List<String> unexpected = new ArrayList<>();

@@ -2,7 +2,7 @@ package io.dinostream.publish;
 
 import ai.djl.ndarray.NDManager;
 import io.dinostream.model.ModelSpec;
-import io.dinostream.model.ResNet;
+import io.dinostream.model.Backbone;
 
 /**
  * A published checkpoint's teacher backbone, loaded and verified by {@link CheckpointLoader}, with
@@ -17,7 +17,7 @@ public final class LoadedCheckpoint implements AutoCloseable {
     private final Manifest manifest;
     private final ModelSpec modelSpec;
     private final int globalSize;
-    private final ResNet backbone;
+    private final Backbone backbone;
     private final NDManager manager;
 
     LoadedCheckpoint(
@@ -26,7 +26,7 @@ public final class LoadedCheckpoint implements AutoCloseable {
             Manifest manifest,
             ModelSpec modelSpec,
             int globalSize,
-            ResNet backbone,
+            Backbone backbone,
             NDManager manager) {
         this.step = step;
         this.location = location;
@@ -66,11 +66,11 @@ public final class LoadedCheckpoint implements AutoCloseable {
      * The teacher backbone with the checkpoint's parameters and BatchNorm statistics; tensor names
      * as in the file without {@code backbone.}. Run it with {@code training = false}.
      */
-    public ResNet backbone() {
+    public Backbone backbone() {
         return backbone;
     }
 
-    /** Length of the backbone's feature vector (512 for a standard ResNet-18). */
+    /** Length of the backbone's feature vector (512 for a standard ResNet-18, 384 for a ViT-S). */
     public int featureDim() {
         return backbone.outputDim();
     }

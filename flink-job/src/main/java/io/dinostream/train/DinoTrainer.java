@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import io.dinostream.model.Backbone;
 import io.dinostream.model.LibTorch;
 import io.dinostream.model.MultiCropWrapper;
 import io.dinostream.model.ParameterFactory;
@@ -86,7 +87,8 @@ public final class DinoTrainer implements AutoCloseable {
         this.random = new SeededRandom(config.seed());
         ParameterFactory factory = new ParameterFactory(owner, config.dataType(), random.nextLong());
         this.student = config.model().build(factory);
-        this.teacher = config.model().build(factory);
+        // The official teacher is built without drop path (vits.__dict__[arch](patch_size)).
+        this.teacher = config.model().withDropPath(0).build(factory);
         // teacher.load_state_dict(student.state_dict()): both start from the same weights.
         student.stateDict().forEach((name, value) -> Tensors.assign(teacher.stateDict().get(name), value));
         student.trainableParameters().values().forEach(p -> p.setRequiresGradient(true));
@@ -139,6 +141,11 @@ public final class DinoTrainer implements AutoCloseable {
             // (only the global views pass through the teacher; no graph is recorded for it)
             NDArray teacherOutput = inMasterType(teacherNet.forward(images.subList(0, config.globalViews()), true));
             try (GradientCollector autograd = scope.recordGradients()) {
+                // drop path draws of this step: a function of the seed and the step, so a restored
+                // trainer repeats them
+                if (studentNet.backbone() instanceof Backbone backbone) {
+                    backbone.reseed(SeededRandom.forKey(config.seed(), "drop-path " + it).nextLong());
+                }
                 MultiCropWrapper.Forward studentOutput = studentNet.forwardWithFeatures(images, true);
                 if (copies != null) {
                     copies.keepStatistics(student, teacher);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.types.Shape;
 import io.dinostream.model.ModelSpec;
 import io.dinostream.model.Tensors;
+import io.dinostream.model.VisionTransformer;
 import io.dinostream.types.TrainingReport;
 import io.dinostream.util.SeededRandom;
 
@@ -47,6 +48,33 @@ class DinoTrainerTest {
             }
             assertSameState(original, restored);
             assertArrayEquals(original.saveState(), restored.saveState());
+        }
+    }
+
+    @Test
+    void aVitStudentDropsPathsTheTeacherDoesNotAndARestoreRepeatsTheDraws() {
+        SeededRandom data = new SeededRandom(3);
+        List<CropBatch> batches = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            batches.add(TrainerFixtures.noiseBatch(data, 4));
+        }
+        try (DinoTrainer original = new DinoTrainer(TrainerFixtures.tinyVit(1));
+                DinoTrainer restored = new DinoTrainer(TrainerFixtures.tinyVit(1))) {
+            VisionTransformer student = (VisionTransformer) original.student().backbone();
+            VisionTransformer teacher = (VisionTransformer) original.teacher().backbone();
+            assertEquals(0.1, student.dropPathRates()[3], 1e-7);
+            assertEquals(0.0, Arrays.stream(teacher.dropPathRates()).max().orElseThrow());
+            assertEquals(original.student().stateDict().keySet(), original.teacher().stateDict().keySet());
+
+            for (int i = 0; i < 2; i++) {
+                assertTrue(Double.isFinite(original.step(batches.get(i)).loss()));
+            }
+            restored.loadState(original.saveState());
+            for (int i = 2; i < 4; i++) {
+                assertEquals(original.step(batches.get(i)).loss(), restored.step(batches.get(i)).loss(),
+                        "loss of step " + i + " after restore: the same paths dropped");
+            }
+            assertSameState(original, restored);
         }
     }
 

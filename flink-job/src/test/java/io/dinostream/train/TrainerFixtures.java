@@ -31,6 +31,20 @@ final class TrainerFixtures {
                 .build();
     }
 
+    /**
+     * A ViT of D 16, 4 blocks and 2 heads with patch 4 for the 16 px global views (4 x 4 patches;
+     * the 8 px local views have 2 x 2, so every local pass interpolates the position grid), drop
+     * path 0.1.
+     */
+    static TrainerConfig tinyVit(long seed) {
+        return TrainerConfig.builder()
+                .model(new ModelSpec("vit:16:4:2", 1, false, 64, 64, 16, 3, true, false, 4, 0.1, 16))
+                .schedules(DinoSchedules.continual(1000).lr(5e-4, 8, 1e-6, 10).teacherTemp(0.04, 0.07, 10).freezeLastLayer(5).build())
+                .views(2, 2)
+                .seed(seed)
+                .build();
+    }
+
     /** Views of random noise: 2 global of 16 px and 2 local of 8 px per image. */
     static CropBatch noiseBatch(SeededRandom random, int batchSize) {
         List<CropSet> sets = new ArrayList<>();
