@@ -6,6 +6,7 @@ import io.dinostream.bench.QualityBenchmark;
 import io.dinostream.bench.StepBenchmark;
 import io.dinostream.chaos.ChaosCommand;
 import io.dinostream.datasets.ProduceCommand;
+import io.dinostream.eval.AttentionCommand;
 import io.dinostream.eval.EmbedCommand;
 import io.dinostream.eval.KnnCommand;
 import io.dinostream.local.ClusterCommand;
@@ -17,6 +18,7 @@ import java.util.List;
 /**
  * The one entry point: the commands listed in its usage text ({@code demo}, {@code job},
  * {@code produce}, {@code bench-step}, {@code check-bf16}, {@code bench-quality}, {@code embed}, {@code knn},
+ * {@code attention},
  * {@code chaos}, {@code cluster}, {@code help}), each run by a case of the switch in {@link #main}.
  */
 public final class DinoStreamMain {
@@ -34,6 +36,7 @@ public final class DinoStreamMain {
               bench-quality  train on Fashion-MNIST for a budget and score each checkpoint with k-NN
               embed          write the features of images from a published checkpoint (numpy .npz)
               knn            k-NN top-1/top-5 accuracy of query features against a labelled bank
+              attention      draw a ViT checkpoint's last-layer CLS attention per head as PNGs
               chaos          run the job under injected faults (kill -9, store and broker down, poison,
                              CPU hog) and check that nothing is lost
               cluster        start or stop a Flink session cluster on loopback (JVMs of its own)
@@ -64,6 +67,7 @@ public final class DinoStreamMain {
                 case "check-bf16" -> System.exit(PrecisionCheck.run(rest));
                 case "embed" -> System.exit(EmbedCommand.run(rest));
                 case "knn" -> KnnCommand.run(rest);
+                case "attention" -> System.exit(AttentionCommand.run(rest));
                 case "chaos" -> System.exit(ChaosCommand.run(rest));
                 case "cluster" -> System.exit(ClusterCommand.run(rest));
                 default -> {

@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Real checkpoints of a tiny ResNet-18 (width 4, 16 px global views): a StreamingTrainer trains two
- * steps on synthetic images and snapshots after each, and CheckpointPublisher publishes them.
+ * Real checkpoints of a tiny ResNet-18 (width 4, 16 px global views), or of a tiny ViT: a
+ * StreamingTrainer trains two steps on synthetic images and snapshots after each, and
+ * CheckpointPublisher publishes them.
  */
 public final class CheckpointFixtures {
 
@@ -32,17 +33,28 @@ public final class CheckpointFixtures {
             "train.batch-size", "4",
             "s3.secret-key", "not-a-real-secret"));
 
-    private static List<ModelSnapshot> snapshots;
+    /** A tiny ViT (D 16, 2 blocks, 2 heads, patch 4) on the same views: its position grid is 4 x 4. */
+    public static final JobConfig VIT_CONFIG = CONFIG.with(Map.of(
+            "model.backbone", "vit:16:2:2",
+            "model.patch-size", "4"));
+
+    private static final Map<JobConfig, List<ModelSnapshot>> SNAPSHOTS = new java.util.HashMap<>();
 
     private CheckpointFixtures() {}
 
     /** Snapshots of steps 1 and 2 (trained once per JVM). */
-    public static synchronized List<ModelSnapshot> snapshots() {
-        if (snapshots == null) {
+    public static List<ModelSnapshot> snapshots() {
+        return snapshots(CONFIG);
+    }
+
+    /** Snapshots of steps 1 and 2 of a trainer with config's options (trained once per JVM). */
+    public static synchronized List<ModelSnapshot> snapshots(JobConfig config) {
+        List<ModelSnapshot> cached = SNAPSHOTS.get(config);
+        if (cached == null) {
             List<ModelSnapshot> out = new ArrayList<>();
-            try (StreamingTrainer trainer = new StreamingTrainer(CONFIG.trainerConfig(),
+            try (StreamingTrainer trainer = new StreamingTrainer(config.trainerConfig(),
                     new StreamingTrainer.Policy(4, 1, 0, 0))) {
-                MultiCropPolicy crops = CONFIG.crops().policy();
+                MultiCropPolicy crops = config.crops().policy();
                 SyntheticImages images = new SyntheticImages(24, 4, 7);
                 SeededRandom random = new SeededRandom(1);
                 for (int i = 0; i < 8; i++) {
@@ -54,16 +66,22 @@ public final class CheckpointFixtures {
             if (out.size() != 2) {
                 throw new IllegalStateException("expected 2 snapshots, got " + out.size());
             }
-            snapshots = List.copyOf(out);
+            cached = List.copyOf(out);
+            SNAPSHOTS.put(config, cached);
         }
-        return snapshots;
+        return cached;
     }
 
     /** A store at dir holding the published checkpoints of steps 1 and 2 (latest: 2). */
     public static FileObjectStore publish(Path dir) throws IOException, InterruptedException {
+        return publish(dir, CONFIG);
+    }
+
+    /** A store at dir holding the published checkpoints of steps 1 and 2 of config's trainer (latest: 2). */
+    public static FileObjectStore publish(Path dir, JobConfig config) throws IOException, InterruptedException {
         FileObjectStore store = new FileObjectStore(dir);
-        CheckpointPublisher publisher = new CheckpointPublisher(store, CONFIG.describe(), 1, 1);
-        for (ModelSnapshot s : snapshots()) {
+        CheckpointPublisher publisher = new CheckpointPublisher(store, config.describe(), 1, 1);
+        for (ModelSnapshot s : snapshots(config)) {
             publisher.publish(s);
         }
         return store;
