@@ -137,7 +137,7 @@ run_gpu() {
     | tee "$bundle/check-bf16.log" | tail -4 || true
   for precision in fp32 bf16; do
     log "official step ResNet-50, 2x224 + 8x96, batch 64, $precision"
-    python3 "$bundle/official_step.py" --device cuda --backbone resnet50 --batch 64 --global-size 224 \
+    python3 "$bundle/official_step.py" --device cuda --arch resnet50 --batch 64 --global-size 224 \
       --local-size 96 --local-views 8 --out-dim 65536 --warmup 5 --steps 20 --precision "$precision" 2>&1 \
       | tee "$bundle/official-$precision.log" | tail -2 || true
   done

@@ -1,10 +1,14 @@
 """The official DINO training step (facebookresearch/dino main_dino.train_one_epoch body, with its
 DINOLoss, DINOHead, MultiCropWrapper, utils.clip_gradients and cancel_gradients_last_layer) on
-torchvision's ResNet-18 with the small-image stem, timed like `./dinostream bench-step`: batches
-are made before the clock starts, median of the timed steps.
+torchvision's ResNet-18 with the small-image stem, or on the official ViT (--arch vit_small, ...:
+vision_transformer.py of facebookresearch/dino on PYTHONPATH; the student with drop path, the teacher
+without, both built for the global crop size), timed like `./dinostream bench-step`: batches are made
+before the clock starts, median of the timed steps.
 
 Needs Debian's python3-torch and python3-torchvision:  python3 bench/official_step.py --threads 2
-On a GPU (bench/gpu-check.sh):  --device cuda --backbone resnet50 --global-size 224 --local-size 96
+ViT-S/16 at 2 x 224 + 8 x 96:  PYTHONPATH=path/to/dino python3 bench/official_step.py --arch vit_small \
+    --patch-size 16 --global-size 224 --local-size 96 --local-views 8 --out-dim 65536 --batch 64
+On a GPU (bench/gpu-check.sh):  --device cuda --arch resnet50 --global-size 224 --local-size 96
 --local-views 8 --out-dim 65536 [--precision bf16]; bf16 is torch.autocast(bfloat16) around the forward
 passes and the loss, fp32 parameters and optimiser, as main_dino.py's fp16 path with bfloat16 (no scaler).
 """
@@ -17,7 +21,8 @@ p.add_argument("--local-size", type=int, default=16); p.add_argument("--local-vi
 p.add_argument("--out-dim", type=int, default=4096); p.add_argument("--threads", type=int, default=2)
 p.add_argument("--warmup", type=int, default=3); p.add_argument("--steps", type=int, default=20)
 p.add_argument("--device", default="cpu"); p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
-p.add_argument("--backbone", choices=["resnet18-small-stem", "resnet50"], default="resnet18-small-stem")
+p.add_argument("--arch", default="resnet18", help="resnet18 (small stem), resnet50, or vit_tiny, vit_small, vit_base")
+p.add_argument("--patch-size", type=int, default=16); p.add_argument("--drop-path", type=float, default=0.1)
 a = p.parse_args()
 torch.set_num_threads(a.threads); torch.manual_seed(0)
 dev = torch.device(a.device)
@@ -67,9 +72,17 @@ def resnet18_small_stem():
     m = torchvision.models.resnet18()
     m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False); m.maxpool = nn.Identity(); return m
 
-make, dim = (resnet18_small_stem, 512) if a.backbone == "resnet18-small-stem" else (torchvision.models.resnet50, 2048)
-student = MultiCropWrapper(make(), DINOHead(dim, a.out_dim)).to(dev)
-teacher = MultiCropWrapper(make(), DINOHead(dim, a.out_dim)).to(dev)
+if a.arch in ("resnet18", "resnet50"):
+    make, dim = (resnet18_small_stem, 512) if a.arch == "resnet18" else (torchvision.models.resnet50, 2048)
+    student = MultiCropWrapper(make(), DINOHead(dim, a.out_dim))
+    teacher = MultiCropWrapper(make(), DINOHead(dim, a.out_dim))
+else:  # main_dino.py: the student with drop_path_rate, the teacher without
+    import vision_transformer as vits
+    s_vit = vits.__dict__[a.arch](patch_size=a.patch_size, drop_path_rate=a.drop_path, img_size=[a.global_size])
+    t_vit = vits.__dict__[a.arch](patch_size=a.patch_size, img_size=[a.global_size])
+    student = MultiCropWrapper(s_vit, DINOHead(s_vit.embed_dim, a.out_dim))
+    teacher = MultiCropWrapper(t_vit, DINOHead(t_vit.embed_dim, a.out_dim))
+student, teacher = student.to(dev), teacher.to(dev)
 teacher.load_state_dict(student.state_dict())
 for q in teacher.parameters(): q.requires_grad = False
 reg = [q for n, q in student.named_parameters() if q.requires_grad and not (n.endswith(".bias") or q.ndim == 1)]
@@ -108,4 +121,4 @@ print(f"torch {torch.__version__}, threads {torch.get_num_threads()}: median ste
       f"(min {min(times):.3f}, max {max(times):.3f}): {a.batch / med:.1f} source images/s")
 if dev.type == "cuda":
     print(f"peak GPU memory reserved {torch.cuda.max_memory_reserved(dev) / 2**30:.2f} GiB, allocated "
-          f"{torch.cuda.max_memory_allocated(dev) / 2**30:.2f} GiB ({a.backbone}, {a.precision})")
+          f"{torch.cuda.max_memory_allocated(dev) / 2**30:.2f} GiB ({a.arch}, {a.precision})")

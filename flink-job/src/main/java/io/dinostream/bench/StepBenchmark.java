@@ -32,9 +32,12 @@ import java.util.List;
 public final class StepBenchmark {
 
     static final Option<String> BACKBONE =
-            Option.text("backbone", "resnet18", "resnet10, resnet14, resnet18, resnet34 or resnet50");
+            Option.text("backbone", "resnet18", "resnet10, resnet14, resnet18, resnet34, resnet50, vit_tiny, vit_small,"
+                    + " vit_base or vit:D:DEPTH:HEADS");
     static final Option<Integer> WIDTH = Option.integer("width", "64", "channels of the first ResNet stage");
     static final Option<Boolean> SMALL_STEM = Option.bool("small-stem", "true", "3x3 stride-1 stem without max-pool");
+    static final Option<Integer> PATCH_SIZE = Option.integer("patch-size", "16", "ViT patch side in pixels").positive();
+    static final Option<Double> DROP_PATH = Option.number("drop-path", "0.1", "ViT student's drop path rate");
     static final Option<Integer> BATCH = Option.integer("batch", "64", "source images per step").positive();
     static final Option<Integer> GLOBAL_SIZE = Option.integer("global-size", "32", "global crop side in pixels");
     static final Option<Integer> LOCAL_SIZE = Option.integer("local-size", "16", "local crop side in pixels");
@@ -55,10 +58,25 @@ public final class StepBenchmark {
             "arithmetic of a step: " + Precision.FORMS, Precision::parse);
 
     static final OptionSet OPTIONS = OptionSet.of("bench-step: time DINO trainer steps on synthetic images",
-            BACKBONE, WIDTH, SMALL_STEM, BATCH, GLOBAL_SIZE, LOCAL_SIZE, GLOBAL_VIEWS, LOCAL_VIEWS, OUT_DIM, HIDDEN_DIM,
+            BACKBONE, WIDTH, SMALL_STEM, PATCH_SIZE, DROP_PATH, BATCH, GLOBAL_SIZE, LOCAL_SIZE, GLOBAL_VIEWS, LOCAL_VIEWS, OUT_DIM, HIDDEN_DIM,
             BOTTLENECK_DIM, HEAD_BN, IMAGE_SIZE, WARMUP, STEPS, THREADS, DEVICE, PRECISION);
 
     private StepBenchmark() {}
+
+    /** VmHWM of /proc/self/status (Linux): the most resident memory the process had, libtorch's included. */
+    static String peakResidentMemory() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    long kb = Long.parseLong(line.substring("VmHWM:".length()).trim().split("\\s+")[0]);
+                    return String.format("%.2f GiB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or no procfs
+        }
+        return "unknown (no /proc/self/status)";
+    }
 
     public static void run(List<String> args) {
         OptionValues given = OPTIONS.parseArgs(args);
@@ -73,7 +91,8 @@ public final class StepBenchmark {
         int warmup = given.get(WARMUP);
         int steps = given.get(STEPS);
         ModelSpec model = new ModelSpec(given.get(BACKBONE), given.get(WIDTH), given.get(SMALL_STEM),
-                given.get(OUT_DIM), given.get(HIDDEN_DIM), given.get(BOTTLENECK_DIM), 3, true, given.get(HEAD_BN));
+                given.get(OUT_DIM), given.get(HIDDEN_DIM), given.get(BOTTLENECK_DIM), 3, true, given.get(HEAD_BN),
+                given.get(PATCH_SIZE), given.get(DROP_PATH), given.get(GLOBAL_SIZE));
         MultiCropPolicy policy = MultiCropPolicy.builder()
                 .globalSize(given.get(GLOBAL_SIZE))
                 .localSize(given.get(LOCAL_SIZE))
@@ -137,6 +156,7 @@ public final class StepBenchmark {
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
         System.out.printf("median step %.3f s over %d steps (min %.3f, max %.3f): %.1f source images/s%n",
                 median, steps, sorted[0], sorted[sorted.length - 1], batch / median);
+        System.out.println("peak resident memory of the process: " + peakResidentMemory());
         LibTorch.mappedLibrary("torch_cpu").ifPresent(path -> System.out.println("libtorch_cpu loaded from " + path));
     }
 
