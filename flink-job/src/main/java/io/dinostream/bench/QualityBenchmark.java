@@ -169,7 +169,9 @@ public final class QualityBenchmark {
             }
             all.series(name, images, top1);
             fresh.series(name, newImages, top1);
-            first.series(name, images, firstTop1);
+            if (header.contains("first_classes_top1")) { // runs before the column have no such series
+                first.series(name, images, firstTop1);
+            }
             Path b = quality.resolve("baselines.csv");
             if (!baselines && Files.exists(b)) {
                 baselines = true;
