@@ -189,6 +189,23 @@ final class StreamTypesTest {
         assertArrayEquals(new byte[0], roundTrip(StreamTypes.RAW_RECORD, empty).value());
     }
 
+    /** The replay stage's replays carry their number, with a position or without. */
+    @Test
+    void replaysRoundTripWithTheirNumber() throws IOException {
+        for (SourcePosition p : new SourcePosition[] {POSITION, null}) {
+            DecodedImage replay = new DecodedImage("event-17", p, image(5, 4, 0), "7").asReplay(1L << 40);
+            DecodedImage back = roundTrip(StreamTypes.DECODED_IMAGE, replay);
+            assertEquals(replay, back);
+            assertEquals(1L << 40, back.replay());
+            CropSet crops = cropSet(p).asReplay(3);
+            CropSet cropsBack = roundTrip(StreamTypes.CROP_SET, crops);
+            assertEquals(3, cropsBack.replay());
+            assertEquals(p, cropsBack.position());
+            assertEquals(crops.globalViews(), cropsBack.globalViews());
+            assertEquals(0, roundTrip(StreamTypes.CROP_SET, cropSet(p)).replay());
+        }
+    }
+
     @Test
     void decodedImageRoundTrips() throws IOException {
         DecodedImage decoded = new DecodedImage("event-17", POSITION, image(5, 4, 0), "7");
