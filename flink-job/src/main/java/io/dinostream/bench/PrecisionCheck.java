@@ -12,6 +12,7 @@ import io.dinostream.model.Precision;
 import io.dinostream.train.CropBatch;
 import io.dinostream.train.DinoSchedules;
 import io.dinostream.train.DinoTrainer;
+import io.dinostream.train.Optimizer;
 import io.dinostream.train.TrainerConfig;
 import io.dinostream.types.CropSet;
 import io.dinostream.types.TrainingReport;
@@ -27,7 +28,7 @@ import java.util.Map;
 /**
  * {@code check-bf16}: bounds how far a bf16 mixed-precision step strays from the fp32 step, on a
  * GPU. Two trainers from the same seed (so the same initial weights) take the same batches, one in
- * fp32 and one in bf16; after each step the losses must agree within {@code --max-loss-deviation}
+ * fp32 and one in bf16, with SGD (so a weight change is proportional to its gradient); after each step the losses must agree within {@code --max-loss-deviation}
  * (relative), and after the last one the student's weights within {@code --max-weight-deviation}
  * (relative L2 over all weights, of how far each trainer moved them). Exits 0 within the bounds, 1
  * past them, 2 where bf16 cannot run (the CPU, DJL's own JNI), saying why. It needs a GPU, so it is
@@ -46,8 +47,11 @@ public final class PrecisionCheck {
             DeviceChoice::parse);
     static final Option<Double> MAX_LOSS_DEVIATION = Option.number("max-loss-deviation", "0.02",
             "largest relative difference of a step's bf16 loss from its fp32 loss");
-    static final Option<Double> MAX_WEIGHT_DEVIATION = Option.number("max-weight-deviation", "0.1",
-            "largest relative L2 difference of the bf16 trainer's weight change from the fp32 one's");
+    static final Option<Double> MAX_WEIGHT_DEVIATION = Option.number("max-weight-deviation", "0.75",
+            "largest relative L2 difference of the bf16 trainer's weight change from the fp32 one's (at"
+                    + " initialisation the DINO gradient is small beside bf16's rounding: 0.23 after one step and"
+                    + " 0.58 after five were measured with torch 1.13 on a CPU; calibrate against PyTorch's"
+                    + " autocast on the GPU)");
 
     static final OptionSet OPTIONS = OptionSet.of("check-bf16: bf16 DINO steps against fp32 steps on a GPU",
             BACKBONE, WIDTH, BATCH, GLOBAL_SIZE, LOCAL_SIZE, STEPS, DEVICE, MAX_LOSS_DEVIATION, MAX_WEIGHT_DEVIATION);
@@ -100,8 +104,12 @@ public final class PrecisionCheck {
 
     private static TrainerConfig config(ModelSpec model, MultiCropPolicy policy, OptionValues given, Precision p) {
         int batch = given.get(BATCH);
+        // SGD without weight decay or clipping: a weight change proportional to the gradient, so the
+        // deviation measured is the gradients'. (AdamW's first steps move every weight by about lr
+        // whatever its gradient's size, so bf16 noise in near-zero gradients becomes full-size sign flips.)
         return TrainerConfig.builder().model(model)
-                .schedules(DinoSchedules.continual(100_000).lr(5e-4, batch, 1e-6, 0).build())
+                .schedules(DinoSchedules.continual(100_000).lr(0.03, batch, 1e-6, 0).weightDecay(0, 0).build())
+                .optimizer(Optimizer.Kind.SGD).clipGrad(0)
                 .views(policy.globalCount(), policy.localCount()).seed(7)
                 .device(given.get(DEVICE)).precision(p).build();
     }

@@ -56,7 +56,7 @@ public final class DinoHead extends Module {
         lastLayer =
                 registerModule(
                         "last_layer",
-                        WeightNormLinear.dinoInit(f, bottleneckDim, outDim, normLastLayer));
+                        WeightNormLinear.dinoInit(f.keptInFloat32(), bottleneckDim, outDim, normLastLayer));
     }
 
     @Override

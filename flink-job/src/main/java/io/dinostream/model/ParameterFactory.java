@@ -10,9 +10,9 @@ import io.dinostream.util.SeededRandom;
  * Creates a model's tensors on its owner manager, in one data type, with PyTorch's initialisers.
  * Random values come from a {@link SeededRandom}, so a seed fixes the initial model.
  *
- * <p>Normalisation layers take their tensors from {@link #normOnes} and {@link #normZeros}, in the
- * model's type unless told otherwise: a bfloat16 working copy keeps BatchNorm in float32, as
- * autocast does. A factory made by {@link #forCopies} fills every tensor with zeros instead of
+ * <p>Normalisation layers take their tensors from {@link #normOnes} and {@link #normZeros}, and the
+ * DINO head's prototype layer from {@link #keptInFloat32()}, in the model's type unless told
+ * otherwise: a bfloat16 working copy keeps them in float32. A factory made by {@link #forCopies} fills every tensor with zeros instead of
  * random values, for copies whose values are always assigned before use.
  */
 public final class ParameterFactory {
@@ -55,6 +55,15 @@ public final class ParameterFactory {
 
     public NDArray ones(Shape shape) {
         return manager.ones(shape, dataType);
+    }
+
+    /**
+     * The factory for layers that mixed precision keeps in float32 (the DINO head's prototypes):
+     * this one when the model has one type, else one of the normalisation type drawing from the same
+     * random sequence.
+     */
+    public ParameterFactory keptInFloat32() {
+        return normDataType == dataType ? this : new ParameterFactory(manager, normDataType, normDataType, random);
     }
 
     /** Ones for a normalisation layer's tensors (BatchNorm weight, running variance). */

@@ -36,8 +36,17 @@ public final class WeightNormLinear extends Module {
         return weightV.mul(weightG).div(weightV.norm(2, new int[] {1}, true));
     }
 
+    /**
+     * Under mixed precision the prototypes stay float32 (their logits feed the teacher's softmax at
+     * τt 0.04, where bfloat16's 8-bit mantissa would move the targets by percents): a bfloat16 input
+     * is taken into float32 first, by adding a float32 zero, which unlike DJL's toType keeps the
+     * autograd graph.
+     */
     @Override
     public NDArray forward(NDArray input, boolean training) {
-        return ai.djl.nn.core.Linear.linear(input, effectiveWeight(), null).singletonOrThrow();
+        NDArray x = input.getDataType() == weightV.getDataType()
+                ? input
+                : input.add(input.getManager().zeros(new Shape(1), weightV.getDataType()));
+        return ai.djl.nn.core.Linear.linear(x, effectiveWeight(), null).singletonOrThrow();
     }
 }

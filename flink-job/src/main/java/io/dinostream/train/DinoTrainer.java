@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.dinostream.model.Backbone;
 import io.dinostream.model.LibTorch;
@@ -79,6 +80,15 @@ public final class DinoTrainer implements AutoCloseable {
     }
 
     public DinoTrainer(TrainerConfig config, Device device) {
+        this(config, device, config.precision() == Precision.BF16 ? config.precision().computeType() : null);
+    }
+
+    /**
+     * A trainer whose passes run on working copies of type copies (null: on the masters). bf16 uses
+     * bfloat16 copies; tests use float32 copies to check the copies' plumbing on the CPU, where
+     * DJL 0.36 cannot make a bfloat16 tensor.
+     */
+    DinoTrainer(TrainerConfig config, Device device, DataType copies) {
         if (config.precision() != Precision.FP32) {
             config.precision().check(device, LibTorch.loaded());
         }
@@ -102,9 +112,7 @@ public final class DinoTrainer implements AutoCloseable {
                         config.studentTemp(),
                         config.centerMomentum());
         this.optimizer = config.optimizer().create(owner, student.trainableParameters());
-        this.copies = config.precision() == Precision.BF16
-                ? new WorkingCopies(config.model(), owner, config.precision().computeType())
-                : null;
+        this.copies = copies == null ? null : new WorkingCopies(config.model(), owner, copies);
     }
 
     /**
@@ -128,7 +136,7 @@ public final class DinoTrainer implements AutoCloseable {
 
         try (StepScope scope = StepScope.open(owner)) {
             // the inputs in the type the networks compute in: the model's, or bfloat16 under bf16
-            List<NDArray> images = scope.views(batch, copies == null ? config.dataType() : config.precision().computeType());
+            List<NDArray> images = scope.views(batch, copies == null ? config.dataType() : copies.computeType());
             // the networks the passes run through: the float32 masters, or their bfloat16 copies
             MultiCropWrapper studentNet = student;
             MultiCropWrapper teacherNet = teacher;

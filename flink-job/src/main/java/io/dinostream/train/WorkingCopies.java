@@ -29,13 +29,20 @@ final class WorkingCopies implements AutoCloseable {
     private final NDManager manager;
     private final MultiCropWrapper student;
     private final MultiCropWrapper teacher;
+    private final DataType computeType;
 
     WorkingCopies(ModelSpec model, NDManager owner, DataType computeType) {
+        this.computeType = computeType;
         this.manager = owner.newSubManager();
         ParameterFactory copies = ParameterFactory.forCopies(manager, computeType, DataType.FLOAT32);
         this.student = model.build(copies);
         this.teacher = model.build(copies);
         student.trainableParameters().values().forEach(p -> p.setRequiresGradient(true));
+    }
+
+    /** The type of the copies' convolution and linear weights, and so of the passes' inputs. */
+    DataType computeType() {
+        return computeType;
     }
 
     MultiCropWrapper student() {

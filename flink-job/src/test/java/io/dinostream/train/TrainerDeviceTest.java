@@ -95,4 +95,35 @@ class TrainerDeviceTest {
             assertEquals(new ai.djl.ndarray.types.Shape(3, 3, 8, 8), together.get(3).getShape());
         }
     }
+
+    /**
+     * bf16's plumbing on the CPU: with float32 working copies (the only type DJL 0.36 can make
+     * here), refreshing the copies from the masters, the backward on the copies, their gradients
+     * applied to the masters and their BatchNorm statistics copied back train exactly as the masters
+     * alone do. bf16 differs only in the copies' type.
+     */
+    @Test
+    void workingCopiesOfTheMastersTrainAsTheMastersDo() {
+        TrainerConfig config = tiny(DeviceChoice.CPU, Precision.FP32);
+        try (DinoTrainer masters = new DinoTrainer(config, Device.cpu());
+                DinoTrainer copies = new DinoTrainer(config, Device.cpu(), DataType.FLOAT32)) {
+            SeededRandom random = new SeededRandom(9);
+            for (int i = 0; i < 3; i++) {
+                CropBatch batch = TrainerFixtures.noiseBatch(random, 4);
+                assertEquals(masters.step(batch).loss(), copies.step(batch).loss(), 1e-6, "step " + i);
+            }
+            Map<String, double[]> expected = TrainerFixtures.snapshot(masters);
+            Map<String, double[]> actual = TrainerFixtures.snapshot(copies);
+            assertEquals(expected.keySet(), actual.keySet());
+            expected.forEach((name, values) -> {
+                double[] got = actual.get(name);
+                for (int j = 0; j < values.length; j++) {
+                    assertEquals(values[j], got[j], 1e-5 + 1e-4 * Math.abs(values[j]), name + "[" + j + "]");
+                }
+            });
+            int live = copies.liveArrayCount();
+            copies.step(TrainerFixtures.noiseBatch(random, 4));
+            assertEquals(live, copies.liveArrayCount(), "a step with working copies leaves no array behind");
+        }
+    }
 }
