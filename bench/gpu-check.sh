@@ -169,7 +169,22 @@ dry_run() {
     local tv
     tv=$(sed -n 's/.*PACKAGE_VERSION "\([0-9.]*\)".*/\1/p' "$prefix/Torch/TorchConfigVersion.cmake" 2>/dev/null | head -1)
     case "$tv" in 1.13*|2.0*|2.1*) export PT_VERSION=V1_13_X ;; esac
-    build_jni "$bundle" "$prefix" "${tv:-unknown}" cpu 0 || log "the JNI did not build against this machine's torch (above)"
+    if build_jni "$bundle" "$prefix" "${tv:-unknown}" cpu 0; then
+      # the GPU machine's mechanism on this CPU: DJL on this torch through PYTORCH_LIBRARY_PATH, with the
+      # JNI just built (found in DJL's cache by version and flavor), which maps bfloat16
+      local own="$bundle/own-torch" lib
+      lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2>/dev/null \
+            || echo /usr/lib/x86_64-linux-gnu)
+      mkdir -p "$own"
+      for so in libtorch.so libtorch_cpu.so libc10.so; do ln -sf "$lib/$so" "$own/$so"; done
+      log "bench-step on this machine's torch $tv with the JNI built above"
+      PYTORCH_LIBRARY_PATH="$own" PYTORCH_VERSION="$tv" PYTORCH_FLAVOR=cpu DJL_CACHE_DIR="$bundle/djl-cache" \
+        dino "$bundle" bench-step --backbone resnet10 --width 8 --out-dim 256 --hidden-dim 64 --bottleneck-dim 32 \
+        --batch 8 --global-size 32 --local-size 16 --warmup 1 --steps 3 --threads 1 --device cpu \
+        | grep -E "^libtorch|median" || log "bench-step on this machine's torch FAILED"
+    else
+      log "the JNI did not build against this machine's torch (above)"
+    fi
   else
     log "no torch with CMake files on this machine: the JNI build runs on the GPU machine only"
   fi
@@ -182,7 +197,7 @@ dry_run() {
   export PYTORCH_LIBRARY_PATH="$libtorch" PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cpu DJL_CACHE_DIR="$bundle/dry-cache"
   log "bench-step on the CPU (tiny model), libtorch from PYTORCH_LIBRARY_PATH=$libtorch"
   dino "$bundle" bench-step --backbone resnet10 --width 8 --out-dim 256 --hidden-dim 64 --bottleneck-dim 32 \
-    --batch 8 --global-size 32 --local-size 16 --warmup 1 --steps 3 --threads 2 --device auto --precision fp32 \
+    --batch 8 --global-size 32 --local-size 16 --warmup 1 --steps 3 --threads 1 --device auto --precision fp32 \
     | grep -E "libtorch|device|median|loaded from" || fail "dry run: bench-step on the CPU"
   log "bench-step --device gpu on the CPU: must fail at start, naming the libtorch"
   if dino "$bundle" bench-step --device gpu --steps 1 --warmup 0 > "$bundle/gpu-refused.log" 2>&1; then
