@@ -347,8 +347,8 @@ public final class QualityBenchmark {
                 pixels.top1(), pixels.top5(), random.top1(), random.top5()));
         Files.writeString(out.resolve("quality.csv"), csv, StandardCharsets.UTF_8);
         Files.writeString(out.resolve("quality.md"), md, StandardCharsets.UTF_8);
-        Files.writeString(out.resolve("baselines.csv"), String.format("baseline,top1%%nraw 32x32 pixels,%.2f%%n"
-                + "random-init backbone,%.2f%%n", pixels.top1(), random.top1()), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("baselines.csv"), String.format(java.util.Locale.ROOT,
+                "baseline,top1%nraw 32x32 pixels,%.2f%nrandom-init backbone,%.2f%n", pixels.top1(), random.top1()), StandardCharsets.UTF_8);
         new LinePlot("Fashion-MNIST k-NN top-1 (k=20, T=0.07) " + label, "wall-clock minutes of training", "top-1 %")
                 .series("DINO Stream teacher", minutes, top1)
                 .reference("raw 32x32 pixels", pixels.top1())
