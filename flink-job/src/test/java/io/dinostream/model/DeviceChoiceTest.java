@@ -102,9 +102,9 @@ class DeviceChoiceTest {
 
     @Test
     void theFlavorOfDjlsCacheFolderIsBetweenVersionAndPlatform() {
-        assertEquals("cpu", LibTorch.flavorOfCacheFolder("/root/.djl.ai/pytorch/2.7.1-cpu-linux-x86_64"));
+        assertEquals("cpu", LibTorch.flavorOfCacheFolder("/home/flink/.djl.ai/pytorch/2.7.1-cpu-linux-x86_64"));
         assertEquals("cu128-precxx11", LibTorch.flavorOfCacheFolder("/c/2.7.1-cu128-precxx11-linux-x86_64"));
-        assertEquals("cpu", LibTorch.flavorOfCacheFolder("/root/.djl.ai/pytorch/2.7.1-20250812-cpu-linux-x86_64"));
+        assertEquals("cpu", LibTorch.flavorOfCacheFolder("/home/flink/.djl.ai/pytorch/2.7.1-20250812-cpu-linux-x86_64"));
         assertEquals("unknown", LibTorch.flavorOfCacheFolder("/opt/libtorch/lib"));
     }
 }
