@@ -8,8 +8,10 @@
 #      with that torch given to DJL through PYTORCH_LIBRARY_PATH (as docker/Dockerfile.gpu does);
 #   3. runs check-bf16 (the bf16 step's deviation from the fp32 step, bounded);
 #   4. runs the official PyTorch step (bench/official_step.py) on the same GPU, fp32 and bf16;
-# and prints img/s and peak GPU memory of each, or exactly where it failed. ViT-S/16 is not in this
-# build (ResNets only), so it is not run.
+#   5. the same for ViT-S/16 (bench-step --backbone vit_small --patch-size 16, head without BatchNorm),
+#      beside the official ViT when the bundle holds facebookresearch/dino's vision_transformer.py
+#      (prepare with DINO_SOURCE set to a checkout of facebookresearch/dino);
+# and prints img/s and peak GPU memory of each, or exactly where it failed.
 #
 #   bench/gpu-check.sh --prepare DIR   here (JDK 17 + a built flink-job/target): write the bundle to DIR
 #   bench/gpu-check.sh --run [DIR]     on the GPU machine, from the bundle (DIR defaults to the script's own)
@@ -67,6 +69,11 @@ prepare() {
     -h "$out/djl-jni/build/include" -d "$out/djl-jni/classes"
   rm -rf "$out/djl-jni/classes"
   cp "$here/official_step.py" "$here/gpu-check.sh" "$out/"
+  # the official ViT for official_step.py --arch vit_small (optional: without it only our ViT step runs)
+  if [ -n "${DINO_SOURCE:-}" ]; then
+    [ -f "$DINO_SOURCE/vision_transformer.py" ] || fail "prepare: no vision_transformer.py in DINO_SOURCE=$DINO_SOURCE"
+    cp "$DINO_SOURCE/vision_transformer.py" "$DINO_SOURCE/utils.py" "$out/"
+  fi
   # for --dry-run only: DJL's own CPU JNI, to pair with the CPU libtorch
   if [ "${WITH_CPU_JNI:-0}" = 1 ]; then
     mkdir -p "$out/cpu-jni" && unzip -q -o -j "$target"/flink-lib/pytorch-jni-*.jar 'jnilib/linux-x86_64/cpu/libdjl_torch.so' -d "$out/cpu-jni"
@@ -141,7 +148,25 @@ run_gpu() {
       --local-size 96 --local-views 8 --out-dim 65536 --warmup 5 --steps 20 --precision "$precision" 2>&1 \
       | tee "$bundle/official-$precision.log" | tail -2 || true
   done
-  log "ViT-S/16: not in this build (ResNet backbones only); not run"
+  local vit=(--backbone vit_small --patch-size 16 --head-bn false --batch 64 --global-size 224 --local-size 96
+             --global-views 2 --local-views 8 --out-dim 65536 --image-size 256 --warmup 5 --steps 20 --threads 8
+             --device gpu)
+  for precision in fp32 bf16; do
+    log "bench-step ViT-S/16, 2x224 + 8x96, batch 64, $precision"
+    dino "$bundle" bench-step "${vit[@]}" --precision "$precision" 2>&1 | tee "$bundle/bench-vit-$precision.log" \
+      | grep -E "device|median step|peak GPU|libtorch|error|Exception" || true
+    [ "${PIPESTATUS[0]}" = 0 ] || log "bench-step ViT $precision FAILED (log: $bundle/bench-vit-$precision.log)"
+  done
+  if [ -f "$bundle/vision_transformer.py" ]; then
+    for precision in fp32 bf16; do
+      log "official step ViT-S/16, 2x224 + 8x96, batch 64, $precision"
+      PYTHONPATH="$bundle" python3 "$bundle/official_step.py" --device cuda --arch vit_small --patch-size 16 \
+        --batch 64 --global-size 224 --local-size 96 --local-views 8 --out-dim 65536 --warmup 5 --steps 20 \
+        --precision "$precision" 2>&1 | tee "$bundle/official-vit-$precision.log" | tail -2 || true
+    done
+  else
+    log "official ViT step: no vision_transformer.py in the bundle (prepare with DINO_SOURCE); not run"
+  fi
   log "done in $(( $(date +%s) - started )) s"
 }
 
