@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  * {@link ModelSnapshot}s on the {@link #SNAPSHOTS} side output for the publisher. Its whole state —
  * models, optimiser, center, step, RNG, waiting crop sets, offsets — is Flink operator state, so a
  * restore from a checkpoint or savepoint resumes exactly. Metrics (loss, lr, weight decay, teacher
- * momentum and temperature, teacher entropy, images/s, step, last snapshot step) appear on the
+ * momentum and temperature, teacher entropy, images/s, step, last snapshot step, the step restored
+ * at the task's start, crop sets waiting for a batch) appear on the
  * operator in the Flink dashboard, and a progress line goes to the log every 10 s. A
  * {@link CollapseGuard} sets the {@code collapse} gauge and warns when the targets collapse. A
  * {@link StepWatchdog} fails the task when a step stalls (gauges {@code stepSeconds},
@@ -60,6 +61,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     private transient CollapseGuard guard;
     private transient CollapseGuard.Status collapse;
     private transient long lastCollapseWarningNanos;
+    private transient long restoredStep;
 
     public TrainDino(TrainerConfig config, StreamingTrainer.Policy policy, StepWatchdog.Limits watchdogLimits) {
         this.config = config;
@@ -81,9 +83,11 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         trainer = new StreamingTrainer(config, policy, watchdog, getProcessingTimeService()::getCurrentProcessingTime);
         LOG.info("DINO trainer on {} ({} precision; --train.device {})", trainer.trainer().device(),
                 config.precision(), config.device());
+        restoredStep = -1;
         if (context.isRestored()) {
             for (byte[] saved : state.get()) {
                 trainer.loadState(saved);
+                restoredStep = trainer.trainer().stepCount();
                 LOG.info("restored DINO trainer at step {} ({} images seen, {} crop sets waiting)",
                         trainer.trainer().stepCount(), trainer.trainer().imagesSeen(), trainer.pendingCount());
             }
@@ -108,6 +112,10 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         m.gauge("imagesSkipped", (Gauge<Long>) () -> trainer.trainer().imagesSkipped());
         m.gauge("imagesReplayed", (Gauge<Long>) () -> trainer.replayedCount());
         m.gauge("lastSnapshotStep", (Gauge<Long>) () -> trainer.lastSnapshotStep());
+        // where this run of the task started: the step of the checkpoint or savepoint it restored, -1 for none
+        m.gauge("restoredStep", (Gauge<Long>) () -> restoredStep);
+        // crop sets waiting for a full batch: with imagesSeen and imagesSkipped, every image the trainer took
+        m.gauge("pendingImages", (Gauge<Integer>) () -> trainer.pendingCount());
         gauge(m, "stepSeconds", watchdog::currentStepSeconds);
         gauge(m, "medianStepSeconds", watchdog::medianStepSeconds);
         gauge(m, "stallLimitSeconds", watchdog::limitSeconds);
