@@ -29,6 +29,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -211,9 +212,9 @@ public final class DinoStreamJob {
     }
 
     /**
-     * Checkpointing and parallelism from the config. The trainer's state (models and optimiser
-     * moments, megabytes) does not fit Flink's in-memory checkpoint storage, so checkpointing needs
-     * a directory: {@code --flink.checkpoint-dir} or the cluster's own.
+     * Checkpointing and parallelism from the config, and compressed snapshots. The trainer's state
+     * (models and optimiser moments, megabytes) does not fit Flink's in-memory checkpoint storage, so
+     * checkpointing needs a directory: {@code --flink.checkpoint-dir} or the cluster's own.
      */
     public static void configure(StreamExecutionEnvironment env, FlinkSettings settings) {
         if (settings.checkpointing()) {
@@ -233,6 +234,14 @@ public final class DinoStreamJob {
         if (settings.parallelism() > 0) {
             env.setParallelism(settings.parallelism());
         }
+        // Flink 2.2 reads uncompressed operator state back with one read() call on the file per byte
+        // (its CompressibleFSDataInputStream has no read(byte[], int, int)), and the trainer's state is
+        // one byte array of megabytes: 14 MB took 8 s to restore from a local disk, after a failure or
+        // from a savepoint. Compressed, the bytes come out of Snappy's buffer: 0.7 s. Checkpoints and
+        // savepoints taken without compression restore as before.
+        Configuration snapshots = new Configuration();
+        snapshots.set(ExecutionOptions.SNAPSHOT_COMPRESSION, true);
+        env.configure(snapshots);
     }
 
     /** Adds the job's graph to env: each stage from its settings in config. */
