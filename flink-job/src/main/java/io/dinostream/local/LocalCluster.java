@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -58,18 +60,28 @@ public final class LocalCluster implements AutoCloseable {
     private final Path workDir;
     private final List<Path> classpath;
     private final int taskManagers;
+    private final int requestedRestPort;
+    private final Map<String, String> extraConfig;
     private final List<Process> processes = new ArrayList<>();
+    /** Each TaskManager's JVM by its resource id, the {@code taskmanager-id} the REST API shows. */
+    private final Map<String, Process> taskManagerProcesses = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Thread shutdownHook = new Thread(this::stopProcesses, "local-cluster-stop");
     private int restPort;
 
-    private LocalCluster(Path workDir, List<Path> classpath, int taskManagers) {
+    private LocalCluster(Path workDir, List<Path> classpath, int taskManagers, int restPort,
+            Map<String, String> extraConfig) {
         if (taskManagers < 1) {
             throw new IllegalArgumentException("a cluster needs at least 1 TaskManager, got " + taskManagers);
+        }
+        if (restPort < 0 || restPort > 65535) {
+            throw new IllegalArgumentException("the REST port must be 0 (any free one) or 1-65535, got " + restPort);
         }
         this.workDir = workDir.toAbsolutePath();
         this.classpath = List.copyOf(classpath);
         this.taskManagers = taskManagers;
+        this.requestedRestPort = restPort;
+        this.extraConfig = Map.copyOf(extraConfig);
     }
 
     /**
@@ -80,7 +92,16 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster start(Path workDir, List<Path> classpath, int taskManagers, Duration timeout)
             throws IOException, InterruptedException {
-        LocalCluster cluster = new LocalCluster(workDir, classpath, taskManagers);
+        return start(workDir, classpath, taskManagers, 0, Map.of(), timeout);
+    }
+
+    /**
+     * As {@link #start(Path, List, int, Duration)}, with the REST API (and dashboard) on
+     * {@code restPort}, 0 for any free port, and {@code config} added to the cluster's configuration.
+     */
+    public static LocalCluster start(Path workDir, List<Path> classpath, int taskManagers, int restPort,
+            Map<String, String> config, Duration timeout) throws IOException, InterruptedException {
+        LocalCluster cluster = new LocalCluster(workDir, classpath, taskManagers, restPort, config);
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
             cluster.launch();
@@ -135,6 +156,81 @@ public final class LocalCluster implements AutoCloseable {
         return workDir.resolve("log");
     }
 
+    /**
+     * Starts the demo's Kafka broker and S3 server ({@link LocalServices}) in a JVM of their own
+     * beside the cluster, on 127.0.0.1 at the given ports (null: that server is not started), with
+     * their data in the work directory; returns the line saying where they listen once they serve.
+     * The JVM needs DINO Stream's own classes on the cluster's classpath (the demo's jar has them).
+     * {@link #stop} and {@link #close} end it with the cluster.
+     */
+    public String startServices(Integer kafkaPort, Integer s3Port, Duration timeout)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--workdir", workDir.toString()));
+        if (kafkaPort != null) {
+            args.addAll(List.of("--kafka-port", kafkaPort.toString()));
+        }
+        if (s3Port != null) {
+            args.addAll(List.of("--s3-port", s3Port.toString()));
+        }
+        Process services;
+        synchronized (this) {
+            services = jvm(LocalServices.class.getName(), "services", "-Xmx1g", null, args.toArray(new String[0]));
+            processes.add(services);
+            writePids();
+        }
+        Path log = logDir().resolve("services.log");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (line.startsWith(LocalServices.READY)) {
+                        return line;
+                    }
+                }
+            }
+            if (!services.isAlive()) {
+                throw new IOException("the Kafka/S3 JVM exited with code " + services.exitValue() + "; its log:\n"
+                        + (Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(none)"));
+            }
+            Thread.sleep(200);
+        }
+        throw new IOException("Kafka and S3 did not come up within " + timeout.toSeconds() + " s; see " + log);
+    }
+
+    /** The resource ids of the TaskManagers, {@code taskmanager-1} ..., as the REST API names them. */
+    public synchronized List<String> taskManagerIds() {
+        return List.copyOf(taskManagerProcesses.keySet());
+    }
+
+    /** The process id of a TaskManager's JVM, by the id the REST API shows ({@code taskmanager-id}). */
+    public synchronized long taskManagerPid(String resourceId) {
+        return taskManager(resourceId).pid();
+    }
+
+    /**
+     * Kills a TaskManager's JVM with SIGKILL, as {@code kill -9} does, and returns once it is gone:
+     * no shutdown hook, no goodbye to the JobManager, its tasks and slots lost mid-flight.
+     */
+    public void killTaskManager(String resourceId) throws InterruptedException, IOException {
+        Process p;
+        synchronized (this) {
+            p = taskManager(resourceId);
+        }
+        p.destroyForcibly(); // SIGKILL on Linux and macOS
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IOException("TaskManager " + resourceId + " (pid " + p.pid() + ") survived SIGKILL for 30 s");
+        }
+    }
+
+    private Process taskManager(String resourceId) {
+        Process p = taskManagerProcesses.get(resourceId);
+        if (p == null) {
+            throw new IllegalArgumentException("no TaskManager " + resourceId + " in this cluster; it has "
+                    + taskManagerProcesses.keySet());
+        }
+        return p;
+    }
+
     /** The last lines of every log, for a failure message. */
     public String tails(int lines) {
         StringBuilder out = new StringBuilder();
@@ -159,6 +255,7 @@ public final class LocalCluster implements AutoCloseable {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);
         synchronized (this) {
             processes.clear();
+            taskManagerProcesses.clear();
         }
     }
 
@@ -172,11 +269,12 @@ public final class LocalCluster implements AutoCloseable {
         if (!Files.exists(pids)) {
             throw new IOException("no cluster was started in " + workDir + " (" + PIDS + " is missing)");
         }
-        String conf = workDir.toAbsolutePath().resolve("conf").toString();
+        // Each of the cluster's JVMs names its work directory on its command line (--configDir or --workdir).
+        String dir = workDir.toAbsolutePath().toString();
         List<ProcessHandle> ours = new ArrayList<>();
         for (String line : Files.readAllLines(pids, StandardCharsets.UTF_8)) {
             ProcessHandle.of(Long.parseLong(line.trim()))
-                    .filter(h -> h.info().commandLine().map(c -> c.contains(conf)).orElse(false))
+                    .filter(h -> h.info().commandLine().map(c -> c.contains(dir)).orElse(false))
                     .ifPresent(ours::add);
         }
         ours.forEach(ProcessHandle::destroy);
@@ -218,10 +316,11 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
         processes.clear();
+        taskManagerProcesses.clear();
     }
 
-    private void launch() throws IOException {
-        restPort = freePort();
+    private synchronized void launch() throws IOException {
+        restPort = requestedRestPort == 0 ? freePort() : requestedRestPort;
         Path conf = workDir.resolve("conf");
         Files.createDirectories(conf);
         Files.createDirectories(logDir());
@@ -230,25 +329,38 @@ public final class LocalCluster implements AutoCloseable {
         Files.writeString(conf.resolve("log4j-console.properties"), LOG4J, StandardCharsets.UTF_8);
         processes.add(jvm(JOB_MANAGER, "jobmanager", "-Xmx512m", conf));
         for (int i = 1; i <= taskManagers; i++) {
-            processes.add(jvm(TASK_MANAGER, "taskmanager-" + i, "-Xmx1g", conf));
+            // The resource id is the TaskManager's name in the REST API and the dashboard, and here.
+            String id = "taskmanager-" + i;
+            Process tm = jvm(TASK_MANAGER, id, "-Xmx1g", conf, "-D", "taskmanager.resource-id=" + id);
+            processes.add(tm);
+            taskManagerProcesses.put(id, tm);
         }
+        writePids();
+    }
+
+    private void writePids() throws IOException {
         Files.write(workDir.resolve(PIDS), processes.stream().map(p -> Long.toString(p.pid())).toList(),
                 StandardCharsets.UTF_8);
     }
 
-    private Process jvm(String mainClass, String name, String heap, Path conf) throws IOException {
+    /** A JVM on the cluster's classpath; conf null for one that is not a Flink process. */
+    private Process jvm(String mainClass, String name, String heap, Path conf, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add(heap);
         command.add("-XX:MaxDirectMemorySize=512m");
         command.addAll(JAVA_MODULE_FLAGS);
         command.add("-Dai.djl.offline=true");
-        command.add("-Dlog4j.configurationFile=" + conf.resolve("log4j-console.properties").toUri());
+        command.add("-Dlog4j.configurationFile="
+                + workDir.resolve("conf").resolve("log4j-console.properties").toUri());
         command.add("-cp");
         command.add(classpath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
         command.add(mainClass);
-        command.add("--configDir");
-        command.add(conf.toString());
+        if (conf != null) {
+            command.add("--configDir");
+            command.add(conf.toString());
+        }
+        command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logDir().resolve(name + ".log").toFile()).start();
     }
@@ -278,6 +390,22 @@ public final class LocalCluster implements AutoCloseable {
                 "taskmanager.memory.jvm-metaspace.size: 256m",
                 "taskmanager.memory.jvm-overhead.min: 192m",
                 "taskmanager.memory.jvm-overhead.max: 192m",
+                // The trainer takes tens of milliseconds per crop set, and a checkpoint barrier waits
+                // behind every crop set in the network buffers ahead of it: full buffers of ClusterIT's
+                // small crop sets held 30 s and more of training on a busy 2-core machine, so each
+                // checkpoint, and the savepoint of a stop, took that long. Debloating sizes the buffers
+                // in flight to about 1 s of each task's throughput.
+                "taskmanager.network.memory.buffer-debloat.enabled: true",
+                // A TaskManager that dies without a word (kill -9, a lost machine) is declared lost after
+                // two failed heartbeat RPCs, 2 s apart, instead of Flink's 10 s apart: its job restarts
+                // in seconds. One that answers slowly (busy CPUs, a GC pause) still has 30 s.
+                "heartbeat.interval: 2000",
+                "heartbeat.timeout: 30000",
+                // the REST API's metrics (the dashboard's, /jobs/:id/vertices/:vid/metrics) at most 1 s
+                // old instead of 10 s: fetched only while someone asks
+                "metrics.fetcher.update-interval: 1000",
+                // and the jobs' state (tasks, where they run, checkpoints) at most 1 s old, not 3 s
+                "web.refresh-interval: 1000",
                 "rest.address: 127.0.0.1",
                 "rest.bind-address: 127.0.0.1",
                 "rest.port: " + restPort,
@@ -285,7 +413,8 @@ public final class LocalCluster implements AutoCloseable {
                 "io.tmp.dirs: " + workDir.resolve("tmp"),
                 "execution.checkpointing.dir: " + workDir.resolve("checkpoints").toUri(),
                 "execution.checkpointing.savepoint-dir: " + workDir.resolve("savepoints").toUri(),
-                "") ;
+                "") + extraConfig.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                        .map(e -> e.getKey() + ": " + e.getValue() + "\n").collect(Collectors.joining());
     }
 
     private void awaitTaskManagers(Duration timeout) throws IOException, InterruptedException {
