@@ -115,6 +115,18 @@ dino() {
   "$bundle/jre/bin/java" -Dai.djl.offline=true -Xmx8g -cp "$bundle/lib/*" io.dinostream.cli.DinoStreamMain "$@"
 }
 
+# bench-step of one model in fp32 and bf16: bench_step BUNDLE NAME LOG-PREFIX OPTIONS...
+bench_step() {
+  local bundle=$1 name=$2 prefix=$3 precision
+  shift 3
+  for precision in fp32 bf16; do
+    log "bench-step $name, 2x224 + 8x96, batch 64, $precision"
+    dino "$bundle" bench-step "$@" --precision "$precision" 2>&1 | tee "$bundle/$prefix-$precision.log" \
+      | grep -E "device|median step|peak GPU|libtorch|error|Exception" || true
+    [ "${PIPESTATUS[0]}" = 0 ] || log "bench-step $name $precision FAILED (log: $bundle/$prefix-$precision.log)"
+  done
+}
+
 # --- on the GPU machine ---------------------------------------------------------------------------
 run_gpu() {
   local bundle="$1" torch_lib torch_version flavor prefix started
@@ -133,12 +145,7 @@ run_gpu() {
   local common=(--backbone resnet50 --width 64 --small-stem false --batch 64 --global-size 224 --local-size 96
                 --global-views 2 --local-views 8 --out-dim 65536 --image-size 256 --warmup 5 --steps 20 --threads 8
                 --device gpu)
-  for precision in fp32 bf16; do
-    log "bench-step ResNet-50, 2x224 + 8x96, batch 64, $precision"
-    dino "$bundle" bench-step "${common[@]}" --precision "$precision" 2>&1 | tee "$bundle/bench-$precision.log" \
-      | grep -E "device|median step|peak GPU|libtorch|error|Exception" || true
-    [ "${PIPESTATUS[0]}" = 0 ] || log "bench-step $precision FAILED (log: $bundle/bench-$precision.log)"
-  done
+  bench_step "$bundle" ResNet-50 bench "${common[@]}"
   log "check-bf16: bf16 step against fp32 step"
   dino "$bundle" check-bf16 --backbone resnet50 --batch 32 --global-size 224 --local-size 96 2>&1 \
     | tee "$bundle/check-bf16.log" | tail -4 || true
@@ -151,12 +158,7 @@ run_gpu() {
   local vit=(--backbone vit_small --patch-size 16 --head-bn false --batch 64 --global-size 224 --local-size 96
              --global-views 2 --local-views 8 --out-dim 65536 --image-size 256 --warmup 5 --steps 20 --threads 8
              --device gpu)
-  for precision in fp32 bf16; do
-    log "bench-step ViT-S/16, 2x224 + 8x96, batch 64, $precision"
-    dino "$bundle" bench-step "${vit[@]}" --precision "$precision" 2>&1 | tee "$bundle/bench-vit-$precision.log" \
-      | grep -E "device|median step|peak GPU|libtorch|error|Exception" || true
-    [ "${PIPESTATUS[0]}" = 0 ] || log "bench-step ViT $precision FAILED (log: $bundle/bench-vit-$precision.log)"
-  done
+  bench_step "$bundle" ViT-S/16 bench-vit "${vit[@]}"
   if [ -f "$bundle/vision_transformer.py" ]; then
     for precision in fp32 bf16; do
       log "official step ViT-S/16, 2x224 + 8x96, batch 64, $precision"
