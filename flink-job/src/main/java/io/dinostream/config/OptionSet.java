@@ -246,4 +246,13 @@ public final class OptionSet {
         }
         return sb.toString();
     }
+
+    /** The text of an option that has no usable default, or an error that shows this set's help. */
+    public String required(OptionValues given, Option<String> option) {
+        String value = given.get(option);
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(option + " is required\n\n" + help());
+        }
+        return value;
+    }
 }

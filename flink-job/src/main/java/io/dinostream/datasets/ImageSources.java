@@ -74,4 +74,11 @@ public final class ImageSources {
         }
         return Path.of(path);
     }
+
+    /** Refuses an endless source (synthetic) read without a limit: a command on it would never end. */
+    public static void requireEnd(String spec, long limit, String flag) {
+        if (limit == 0 && spec.startsWith("synthetic")) {
+            throw new IllegalArgumentException(flag + " " + spec + " never ends: give --limit N");
+        }
+    }
 }

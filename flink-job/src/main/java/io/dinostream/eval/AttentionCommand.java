@@ -75,13 +75,11 @@ public final class AttentionCommand {
             System.out.println(OPTIONS.help());
             return 0;
         }
-        String checkpoint = required(given, CHECKPOINT);
-        String images = required(given, IMAGES);
-        Path out = Path.of(required(given, OUT)).toAbsolutePath();
+        String checkpoint = OPTIONS.required(given, CHECKPOINT);
+        String images = OPTIONS.required(given, IMAGES);
+        Path out = Path.of(OPTIONS.required(given, OUT)).toAbsolutePath();
         long limit = given.get(LIMIT);
-        if (limit == 0 && images.startsWith("synthetic")) {
-            throw new IllegalArgumentException("--images " + images + " never ends: give --limit N");
-        }
+        ImageSources.requireEnd(images, limit, "--images");
         try (ObjectStore store = ObjectStores.open(checkpoint, PublishSettings.s3(given));
                 LoadedCheckpoint loaded = CheckpointLoader.load(store, given.get(STEP));
                 ImageSource source = ImageSources.open(images, given.get(SEED))) {
@@ -221,11 +219,4 @@ public final class AttentionCommand {
         return s.length() > 64 ? s.substring(0, 64) : s;
     }
 
-    private static String required(OptionValues given, Option<String> option) {
-        String value = given.get(option);
-        if (value.isEmpty()) {
-            throw new IllegalArgumentException(option + " is required\n\n" + OPTIONS.help());
-        }
-        return value;
-    }
 }

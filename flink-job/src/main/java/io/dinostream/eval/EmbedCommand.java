@@ -80,14 +80,12 @@ public final class EmbedCommand {
             System.out.println(OPTIONS.help());
             return 0;
         }
-        String checkpoint = required(given, CHECKPOINT);
-        String images = required(given, IMAGES);
-        Path out = Path.of(required(given, OUT)).toAbsolutePath();
+        String checkpoint = OPTIONS.required(given, CHECKPOINT);
+        String images = OPTIONS.required(given, IMAGES);
+        Path out = Path.of(OPTIONS.required(given, OUT)).toAbsolutePath();
         long limit = given.get(LIMIT);
         int batchSize = given.get(BATCH_SIZE);
-        if (limit == 0 && images.startsWith("synthetic")) {
-            throw new IllegalArgumentException("--images " + images + " never ends: give --limit N");
-        }
+        ImageSources.requireEnd(images, limit, "--images");
         S3Settings s3 = PublishSettings.s3(given);
         Path folder = localFolder(checkpoint);
         if (folder != null && !Files.isDirectory(folder)) {
@@ -195,11 +193,4 @@ public final class EmbedCommand {
         }
     }
 
-    private static String required(OptionValues given, Option<String> option) {
-        String value = given.get(option);
-        if (value.isEmpty()) {
-            throw new IllegalArgumentException(option + " is required\n\n" + OPTIONS.help());
-        }
-        return value;
-    }
 }
