@@ -50,6 +50,13 @@ public final class ReplayBuffer {
 
         /** Every slot's metadata, in any order. */
         Map<Integer, byte[]> metas();
+
+        /** The image held in slot i of the shuffle window, as {@link StoredImage} keeps it. */
+        byte[] held(int i);
+
+        void held(int i, byte[] stored);
+
+        void removeHeld(int i);
     }
 
     /** A store in plain maps, for tests and tools. */
@@ -57,6 +64,7 @@ public final class ReplayBuffer {
         private long[] counters;
         private final Map<Integer, byte[]> images = new HashMap<>();
         private final Map<Integer, byte[]> metas = new HashMap<>();
+        private final Map<Integer, byte[]> held = new HashMap<>();
 
         @Override
         public long[] counters() {
@@ -97,11 +105,30 @@ public final class ReplayBuffer {
         public Map<Integer, byte[]> metas() {
             return new HashMap<>(metas);
         }
+
+        @Override
+        public byte[] held(int i) {
+            return held.get(i);
+        }
+
+        @Override
+        public void held(int i, byte[] stored) {
+            held.put(i, stored);
+        }
+
+        @Override
+        public void removeHeld(int i) {
+            held.remove(i);
+        }
     }
 
     /** The buffer at a glance, for gauges: ages are in images seen since an image was stored. */
     public record Stats(int size, long bytes, long seen, long replays, double meanAge, long maxAge, int labels,
-            double labelEntropy) {}
+            double labelEntropy, int held) {
+
+        /** An empty buffer's. */
+        public static final Stats EMPTY = new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
 
     static final int FEATURE_SIDE = 8;
     private static final long SEED_SALT = 0x2E91A7_5EEDL;
@@ -115,6 +142,7 @@ public final class ReplayBuffer {
     private long seen;
     private long replays;
     private double credit;
+    private int held;
 
     private int size;
     private long bytes;
@@ -136,11 +164,56 @@ public final class ReplayBuffer {
      * buys. With replay off the image only passes through.
      */
     public void offer(DecodedImage image, Consumer<DecodedImage> out) {
+        if (!settings.stateful()) {
+            out.accept(image);
+            return;
+        }
+        load();
+        while (held > settings.shuffleWindow()) {
+            // A restore with a smaller window (or none): what no longer fits goes on first, in slot order.
+            pass(release(held - 1), out);
+        }
+        if (settings.shuffleWindow() > 0) {
+            image = shuffle(image);
+        }
+        if (image != null) {
+            pass(image, out);
+        }
+        saveCounters();
+    }
+
+    /**
+     * A shuffle buffer: the window fills first; after that each new image and the held ones are equally
+     * likely to go on, and a held one that goes is replaced by the new image.
+     */
+    private DecodedImage shuffle(DecodedImage image) {
+        int n = settings.shuffleWindow();
+        if (held < n) {
+            store.held(held++, StoredImage.encode(image));
+            return null;
+        }
+        int pick = rng.nextInt(n + 1);
+        if (pick == n) {
+            return image;
+        }
+        DecodedImage out = StoredImage.decode(store.held(pick));
+        store.held(pick, StoredImage.encode(image));
+        return out;
+    }
+
+    private DecodedImage release(int slot) {
+        DecodedImage image = StoredImage.decode(store.held(slot));
+        store.removeHeld(slot);
+        held--;
+        return image;
+    }
+
+    /** An image leaving the window (or arriving, without one): on to the crops, into the buffer, and its replays. */
+    private void pass(DecodedImage image, Consumer<DecodedImage> out) {
         out.accept(image);
         if (!settings.enabled()) {
             return;
         }
-        load();
         seen++;
         admit(image);
         credit += settings.replaysPerImage();
@@ -153,7 +226,10 @@ public final class ReplayBuffer {
             replays++;
             out.accept(StoredImage.decode(store.image(slot)).asReplay(replays));
         }
-        store.counters(new long[] {rng.state(), seen, replays, Double.doubleToRawLongBits(credit)});
+    }
+
+    private void saveCounters() {
+        store.counters(new long[] {rng.state(), seen, replays, Double.doubleToRawLongBits(credit), held});
     }
 
     // ------------------------------------------------------------------ policies
@@ -484,6 +560,7 @@ public final class ReplayBuffer {
         seen = c == null ? 0 : c[1];
         replays = c == null ? 0 : c[2];
         credit = c == null ? 0 : Double.longBitsToDouble(c[3]);
+        held = c == null || c.length < 5 ? 0 : (int) c[4]; // buffers of earlier builds had no window
         Map<Integer, byte[]> metas = store.metas();
         size = metas.size();
         int cap = Math.max(16, size);
@@ -534,8 +611,8 @@ public final class ReplayBuffer {
 
     /** The buffer now (loads it if needed). */
     public Stats stats() {
-        if (!settings.enabled()) {
-            return new Stats(0, 0, 0, 0, 0, 0, 0, 0);
+        if (!settings.stateful()) {
+            return Stats.EMPTY;
         }
         load();
         double ageSum = 0;
@@ -555,7 +632,8 @@ public final class ReplayBuffer {
             double p = (double) n / labelled;
             entropy -= p * Math.log(p);
         }
-        return new Stats(size, bytes, seen, replays, size == 0 ? 0 : ageSum / size, maxAge, perLabel.size(), entropy);
+        return new Stats(size, bytes, seen, replays, size == 0 ? 0 : ageSum / size, maxAge, perLabel.size(), entropy,
+                held);
     }
 
     /** The stored images by slot, decoded (loads the buffer if needed). */

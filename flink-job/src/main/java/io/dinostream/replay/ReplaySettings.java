@@ -15,8 +15,11 @@ import java.util.List;
  * @param capacity most images kept
  * @param maxBytes most bytes of stored images kept (each image as {@link StoredImage} keeps it)
  * @param policy which images the buffer keeps
+ * @param shuffleWindow new images held and sent on in random order (a shuffle buffer of this many
+ *     images, as tf.data's), so that a batch mixes images from this far apart in the stream; 0: none
  */
-public record ReplaySettings(double fraction, int capacity, long maxBytes, ReplayPolicy policy) implements Serializable {
+public record ReplaySettings(double fraction, int capacity, long maxBytes, ReplayPolicy policy, int shuffleWindow)
+        implements Serializable {
 
     public static final Option<Double> FRACTION = Option.number("replay.fraction", "0.5",
             "share of the images the trainer gets that are replayed from the buffer (fresh views of stored"
@@ -30,13 +33,19 @@ public record ReplaySettings(double fraction, int capacity, long maxBytes, Repla
             "which images the buffer keeps: reservoir (a uniform sample of all seen) or minred (evicts the most"
                     + " redundant: the closest pair in a fixed 8x8 gray-pixel feature space)", ReplayPolicy::parse);
 
+    public static final Option<Integer> SHUFFLE_WINDOW = Option.integer("replay.shuffle-window", "0",
+            "new images the stage holds and sends on in random order, so that a batch mixes images this far apart"
+                    + " in the stream (each image waits until this many have arrived after it, on average); 0: none")
+            .between(0, 1_000_000);
+
     /** The replay.* options, in help order. */
-    public static final List<Option<?>> OPTIONS = List.of(FRACTION, CAPACITY, MAX_BYTES, POLICY);
+    public static final List<Option<?>> OPTIONS = List.of(FRACTION, CAPACITY, MAX_BYTES, POLICY, SHUFFLE_WINDOW);
 
     public ReplaySettings {
         FRACTION.require(fraction);
         CAPACITY.require(capacity);
         MAX_BYTES.require(maxBytes);
+        SHUFFLE_WINDOW.require(shuffleWindow);
         if (policy == null) {
             throw new IllegalArgumentException("a replay policy is needed");
         }
@@ -44,17 +53,23 @@ public record ReplaySettings(double fraction, int capacity, long maxBytes, Repla
 
     /** The replay.* options' values. */
     public static ReplaySettings from(OptionValues values) {
-        return new ReplaySettings(values.get(FRACTION), values.get(CAPACITY), values.get(MAX_BYTES), values.get(POLICY));
+        return new ReplaySettings(values.get(FRACTION), values.get(CAPACITY), values.get(MAX_BYTES), values.get(POLICY),
+                values.get(SHUFFLE_WINDOW));
     }
 
-    /** Replay off: every image passes through once, nothing is stored. */
+    /** Replay off: every image passes through once, in order, nothing is stored. */
     public static ReplaySettings off() {
-        return new ReplaySettings(0, 1, 1, ReplayPolicy.RESERVOIR);
+        return new ReplaySettings(0, 1, 1, ReplayPolicy.RESERVOIR, 0);
     }
 
     /** Whether the stage replays (and so stores) anything. */
     public boolean enabled() {
         return fraction > 0;
+    }
+
+    /** Whether the stage holds or stores anything: replay, or a shuffle window. */
+    public boolean stateful() {
+        return enabled() || shuffleWindow > 0;
     }
 
     /** Replays per new image, on average: fraction / (1 - fraction). */

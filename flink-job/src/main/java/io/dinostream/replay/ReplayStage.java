@@ -34,7 +34,12 @@ import java.util.function.ToDoubleFunction;
  * <p>Gauges: {@code replayBufferImages}, {@code replayBufferBytes}, {@code replayBufferFill} (images /
  * capacity), {@code replayMeanAge} and {@code replayMaxAge} (in images seen since an image was
  * stored), {@code replayLabels} (distinct labels stored, for labelled streams) and {@code
- * replayLabelEntropy} (nats; ln of the number of classes when they are balanced), {@code replaysSent}.
+ * replayLabelEntropy} (nats; ln of the number of classes when they are balanced), {@code replaysSent},
+ * {@code shuffleWindowImages} (new images held by the shuffle window, {@code --replay.shuffle-window}).
+ *
+ * <p>The shuffle window holds new images and sends them on in random order (a shuffle buffer), so
+ * that a batch mixes images up to that far apart in the stream. Held images are operator state:
+ * checkpointed with the job, sent after a restore, never lost.
  */
 public final class ReplayStage extends KeyedProcessFunction<Integer, DecodedImage, DecodedImage> {
 
@@ -76,8 +81,10 @@ public final class ReplayStage extends KeyedProcessFunction<Integer, DecodedImag
                 "replay-meta", Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         ValueState<long[]> counters = getRuntimeContext().getState(new ValueStateDescriptor<>(
                 "replay-counters", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        buffer = new ReplayBuffer(settings, seed, new FlinkStore(images, metas, counters));
-        stats = new ReplayBuffer.Stats(0, 0, 0, 0, 0, 0, 0, 0);
+        MapState<Integer, byte[]> held = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                "replay-window", Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        buffer = new ReplayBuffer(settings, seed, new FlinkStore(images, metas, counters, held));
+        stats = ReplayBuffer.Stats.EMPTY;
         MetricGroup m = getRuntimeContext().getMetricGroup();
         m.gauge("replayBufferImages", (Gauge<Integer>) () -> stats.size());
         m.gauge("replayBufferBytes", (Gauge<Long>) () -> stats.bytes());
@@ -87,6 +94,7 @@ public final class ReplayStage extends KeyedProcessFunction<Integer, DecodedImag
         m.gauge("replayLabels", (Gauge<Integer>) () -> stats.labels());
         gauge(m, "replayLabelEntropy", ReplayBuffer.Stats::labelEntropy);
         m.gauge("replaysSent", (Gauge<Long>) () -> stats.replays());
+        m.gauge("shuffleWindowImages", (Gauge<Integer>) () -> stats.held());
     }
 
     private void gauge(MetricGroup m, String name, ToDoubleFunction<ReplayBuffer.Stats> value) {
@@ -96,7 +104,7 @@ public final class ReplayStage extends KeyedProcessFunction<Integer, DecodedImag
     @Override
     public void processElement(DecodedImage image, Context ctx, Collector<DecodedImage> out) {
         buffer.offer(image, out::collect);
-        if (settings.enabled() && offers++ % STATS_EVERY == 0) {
+        if (settings.stateful() && offers++ % STATS_EVERY == 0) {
             stats = buffer.stats();
         }
     }
@@ -111,11 +119,29 @@ public final class ReplayStage extends KeyedProcessFunction<Integer, DecodedImag
         private final MapState<Integer, byte[]> images;
         private final MapState<Integer, byte[]> metas;
         private final ValueState<long[]> countersState;
+        private final MapState<Integer, byte[]> held;
 
-        FlinkStore(MapState<Integer, byte[]> images, MapState<Integer, byte[]> metas, ValueState<long[]> counters) {
+        FlinkStore(MapState<Integer, byte[]> images, MapState<Integer, byte[]> metas, ValueState<long[]> counters,
+                MapState<Integer, byte[]> held) {
             this.images = images;
             this.metas = metas;
             this.countersState = counters;
+            this.held = held;
+        }
+
+        @Override
+        public byte[] held(int i) {
+            return call(() -> held.get(i));
+        }
+
+        @Override
+        public void held(int i, byte[] stored) {
+            run(() -> held.put(i, stored));
+        }
+
+        @Override
+        public void removeHeld(int i) {
+            run(() -> held.remove(i));
         }
 
         @Override

@@ -57,7 +57,7 @@ class ReplayBufferTest {
 
     @Test
     void halfOfWhatLeavesIsReplayEachNewImageFollowedByOneReplay() {
-        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 50, 1 << 20, ReplayPolicy.RESERVOIR), 1,
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 50, 1 << 20, ReplayPolicy.RESERVOIR, 0), 1,
                 new ReplayBuffer.MapStore());
         List<DecodedImage> out = offerAll(buffer, 0, 200, 20, 10);
         assertEquals(400, out.size());
@@ -70,7 +70,7 @@ class ReplayBufferTest {
 
     @Test
     void aQuarterIsOneReplayPerThreeNewImages() {
-        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.25, 50, 1 << 20, ReplayPolicy.RESERVOIR), 1,
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.25, 50, 1 << 20, ReplayPolicy.RESERVOIR, 0), 1,
                 new ReplayBuffer.MapStore());
         List<DecodedImage> out = offerAll(buffer, 0, 300, 20, 10);
         assertEquals(100, out.stream().filter(DecodedImage::isReplay).count());
@@ -89,7 +89,7 @@ class ReplayBufferTest {
 
     @Test
     void reservoirKeepsAUniformSampleOfASortedStream() {
-        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 500, 1 << 30, ReplayPolicy.RESERVOIR), 3,
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 500, 1 << 30, ReplayPolicy.RESERVOIR, 0), 3,
                 new ReplayBuffer.MapStore());
         offerAll(buffer, 0, 10_000, 1000, 10); // ten runs of 1,000, one class each
         Map<String, Integer> perClass = new HashMap<>();
@@ -107,7 +107,7 @@ class ReplayBufferTest {
     void theByteLimitBoundsTheBuffer() {
         for (ReplayPolicy policy : ReplayPolicy.values()) {
             long limit = 20 * StoredImage.encode(image(1, 1, 10, false)).length;
-            ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 1000, limit, policy), 3,
+            ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 1000, limit, policy, 0), 3,
                     new ReplayBuffer.MapStore());
             offerAll(buffer, 0, 500, 50, 10);
             ReplayBuffer.Stats stats = buffer.stats();
@@ -118,7 +118,7 @@ class ReplayBufferTest {
 
     @Test
     void minRedKeepsDistinctImagesAndItsNeighboursExact() {
-        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 40, 1 << 30, ReplayPolicy.MINRED), 5,
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 40, 1 << 30, ReplayPolicy.MINRED, 0), 5,
                 new ReplayBuffer.MapStore());
         // 30 distinct images sent again and again: duplicates are the most redundant and leave first
         for (int pass = 0; pass < 5; pass++) {
@@ -134,19 +134,25 @@ class ReplayBufferTest {
     @Test
     void aBufferOverARestoredStoreContinuesExactly() {
         for (ReplayPolicy policy : ReplayPolicy.values()) {
-            ReplaySettings settings = new ReplaySettings(0.4, 60, 40 * 200, policy);
-            ReplayBuffer.MapStore store = new ReplayBuffer.MapStore();
-            ReplayBuffer original = new ReplayBuffer(settings, 9, store);
-            offerAll(original, 0, 400, 40, 10);
-            ReplayBuffer.MapStore copy = copy(store);
-            ReplayBuffer restored = new ReplayBuffer(settings, 9, copy);
-            assertEquals(original.contents(), restored.contents(), policy.toString());
-            List<DecodedImage> a = offerAll(original, 400, 700, 40, 10);
-            List<DecodedImage> b = offerAll(restored, 400, 700, 40, 10);
-            assertEquals(a, b, policy + ": the same images, replays and replay numbers");
-            assertEquals(original.contents(), restored.contents(), policy.toString());
-            assertTrue(restored.neighboursAreExact() && original.neighboursAreExact(), policy.toString());
+            for (int window : new int[] {0, 25}) {
+                restoresExactly(new ReplaySettings(0.4, 60, 40 * 200, policy, window));
+            }
         }
+    }
+
+    private static void restoresExactly(ReplaySettings settings) {
+        ReplayBuffer.MapStore store = new ReplayBuffer.MapStore();
+        ReplayBuffer original = new ReplayBuffer(settings, 9, store);
+        offerAll(original, 0, 400, 40, 10);
+        ReplayBuffer.MapStore copy = copy(store);
+        ReplayBuffer restored = new ReplayBuffer(settings, 9, copy);
+        assertEquals(original.contents(), restored.contents(), settings.toString());
+        List<DecodedImage> a = offerAll(original, 400, 700, 40, 10);
+        List<DecodedImage> b = offerAll(restored, 400, 700, 40, 10);
+        assertEquals(a, b, settings + ": the same images, replays and replay numbers");
+        assertEquals(original.contents(), restored.contents(), settings.toString());
+        assertTrue(restored.neighboursAreExact() && original.neighboursAreExact(), settings.toString());
+        assertEquals(settings.shuffleWindow(), restored.stats().held(), settings.toString());
     }
 
     static ReplayBuffer.MapStore copy(ReplayBuffer.MapStore store) {
@@ -156,7 +162,61 @@ class ReplayBufferTest {
             copy.meta(slot, meta.clone());
             copy.image(slot, store.image(slot).clone());
         });
+        long[] counters = store.counters();
+        for (int i = 0; counters != null && counters.length > 4 && i < counters[4]; i++) {
+            copy.held(i, store.held(i).clone());
+        }
         return copy;
+    }
+
+    @Test
+    void theShuffleWindowSendsEveryImageOnceInAnotherOrder() {
+        ReplayBuffer.MapStore store = new ReplayBuffer.MapStore();
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0, 1, 1, ReplayPolicy.RESERVOIR, 100), 4, store);
+        List<DecodedImage> out = offerAll(buffer, 0, 1000, 200, 5);
+        assertEquals(900, out.size(), "the window holds 100");
+        assertEquals(100, buffer.stats().held());
+        List<String> sent = out.stream().map(DecodedImage::id).toList();
+        assertEquals(900, sent.stream().distinct().count(), "no image twice");
+        assertTrue(out.stream().allMatch(d -> d.replay() == 0), "nothing is a replay with replay off");
+        List<String> inOrder = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            inOrder.add("img-" + i);
+        }
+        assertFalse(sent.equals(inOrder.subList(0, 900)), "shuffled");
+        // what left plus what is held is exactly what arrived
+        List<String> all = new ArrayList<>(sent);
+        for (int i = 0; i < 100; i++) {
+            all.add(StoredImage.decode(store.held(i)).id());
+        }
+        assertEquals(inOrder, all.stream().sorted((a, b) -> Integer.compare(
+                Integer.parseInt(a.substring(4)), Integer.parseInt(b.substring(4)))).toList());
+        // a batch of 32 in runs of 200 then mixes classes: count the batches with more than one
+        int mixed = 0;
+        for (int b = 0; b + 32 <= out.size(); b += 32) {
+            if (out.subList(b, b + 32).stream().map(DecodedImage::label).distinct().count() > 1) {
+                mixed++;
+            }
+        }
+        assertTrue(mixed >= 20, "of 28 batches, most mix classes: " + mixed);
+        // each image left after about as many arrivals as the window holds, not by much more than a few windows
+        for (int k = 0; k < out.size(); k++) {
+            int arrived = Integer.parseInt(out.get(k).id().substring(4));
+            assertTrue(arrived <= k + 100, "image " + arrived + " sent as number " + k);
+        }
+    }
+
+    @Test
+    void aSmallerWindowAfterARestoreSendsWhatNoLongerFitsFirst() {
+        ReplayBuffer.MapStore store = new ReplayBuffer.MapStore();
+        offerAll(new ReplayBuffer(new ReplaySettings(0, 1, 1, ReplayPolicy.RESERVOIR, 50), 4, store), 0, 80, 10, 5);
+        List<DecodedImage> out = new ArrayList<>();
+        ReplayBuffer smaller = new ReplayBuffer(new ReplaySettings(0.5, 10, 1 << 20, ReplayPolicy.RESERVOIR, 0), 4,
+                store);
+        smaller.offer(image(80, 10, 5, false), out::add);
+        assertEquals(0, smaller.stats().held());
+        assertEquals(51 * 2, out.size(), "the 50 held and the new image, each followed by one replay");
+        assertEquals("img-80", out.get(100).id());
     }
 
     @Test

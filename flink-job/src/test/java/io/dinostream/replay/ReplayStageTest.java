@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The replay stage in Flink's keyed operator harness: its buffer is checkpointed and a restored
  * stage holds the identical buffer and sends, image for image and replay number for replay
- * number, what the original sends — under the heap backend and under RocksDB.
+ * number, what the original sends — under the heap backend and under RocksDB, with and without
+ * a shuffle window.
  */
 class ReplayStageTest {
 
@@ -36,7 +37,9 @@ class ReplayStageTest {
         List<Arguments> out = new ArrayList<>();
         for (String backend : List.of("hashmap", "rocksdb")) {
             for (ReplayPolicy policy : ReplayPolicy.values()) {
-                out.add(Arguments.of(backend, policy));
+                for (int window : new int[] {0, 30}) {
+                    out.add(Arguments.of(backend, policy, window));
+                }
             }
         }
         return out.stream();
@@ -70,10 +73,11 @@ class ReplayStageTest {
         return stage.buffer().contents();
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1} shuffle window {2}")
     @MethodSource("backendsAndPolicies")
-    void aRestoredBufferIsIdenticalAndSendsTheSameImages(String backend, ReplayPolicy policy) throws Exception {
-        ReplaySettings settings = new ReplaySettings(0.5, 80, 1 << 20, policy);
+    void aRestoredBufferIsIdenticalAndSendsTheSameImages(String backend, ReplayPolicy policy, int window)
+            throws Exception {
+        ReplaySettings settings = new ReplaySettings(0.5, 80, 1 << 20, policy, window);
         ReplayStage original = new ReplayStage(settings, 42);
         OperatorSubtaskState snapshot;
         List<DecodedImage> atSnapshot;
@@ -82,7 +86,7 @@ class ReplayStageTest {
         try (var h = harness(original, backend)) {
             h.open();
             List<DecodedImage> first = feed(h, 0, 300);
-            assertEquals(600, first.size(), "each new image and one replay");
+            assertEquals((300 - window) * 2, first.size(), "each new image (but those held) and one replay");
             snapshot = h.snapshot(1, 1);
             atSnapshot = contents(original, h);
             assertEquals(80, atSnapshot.size());
@@ -104,6 +108,7 @@ class ReplayStageTest {
             }
             assertEquals(contentsAfterOriginal, contents(restoredStage, h));
             assertTrue(restoredStage.buffer().neighboursAreExact());
+            assertEquals(window, restoredStage.buffer().stats().held(), "the window's images restored");
         }
     }
 }
