@@ -331,7 +331,8 @@ final class DeploymentFilesTest {
 
         URI endpoint = URI.create(config.publish().s3().endpoint());
         assertTrue(services.containsKey(endpoint.getHost()), "S3 endpoint is a compose service: " + endpoint);
-        assertTrue(strings(composeService("minio").get("ports")).contains(endpoint.getPort() + ":" + endpoint.getPort()));
+        assertTrue(strings(composeService("minio").get("ports")).stream().anyMatch(p -> p.endsWith(":" + endpoint.getPort())),
+                "MinIO serves S3 on the endpoint's port " + endpoint.getPort());
         Set<String> buckets = matches(strings(composeService("minio-init").get("command")).get(0),
                 Pattern.compile("mc mb --ignore-existing \\w+/([a-z0-9.-]+)"));
         assertEquals(Set.of(URI.create(config.publish().uri()).getHost()), buckets, "minio-init creates the bucket");
@@ -354,6 +355,26 @@ final class DeploymentFilesTest {
         assertDashboardTakesNoJarsAndShowsNoCancel(flinkProperties(map(composeService("jobmanager").get("environment"))));
         // Flink's REST API has no login and cancels jobs even with the button hidden: not for the network.
         assertEquals(List.of("127.0.0.1:8081:8081"), strings(composeService("jobmanager").get("ports")));
+    }
+
+    @Test
+    void composePublishesEveryPortOnTheHostsLoopbackOnly() throws IOException {
+        // Kafka's host listener is plaintext without authentication, MinIO's default keys are for a
+        // laptop and Flink's REST API has no login: none of them is for the network as shipped.
+        Map<String, Object> services = map(compose().get("services"));
+        int published = 0;
+        for (Map.Entry<String, Object> e : services.entrySet()) {
+            Object ports = map(e.getValue()).get("ports");
+            if (ports == null) {
+                continue;
+            }
+            for (String port : strings(ports)) {
+                assertTrue(port.startsWith("127.0.0.1:") && port.split(":").length == 3,
+                        e.getKey() + " publishes " + port + " beyond the host's loopback");
+                published++;
+            }
+        }
+        assertEquals(4, published, "Kafka, MinIO's API and console, and the dashboard");
     }
 
     @Test
