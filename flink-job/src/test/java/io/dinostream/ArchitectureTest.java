@@ -1,12 +1,16 @@
 package io.dinostream;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,6 +95,31 @@ public final class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage(packageOf(""))
                 .evaluate(classes);
         assertTrue(demoUsesTheJob.hasViolation(), "local/ should use DinoStreamJob; the rule found nothing");
+    }
+
+    /**
+     * The forward passes and losses never hand a Java number to libtorch through DJL's Number
+     * overloads: DJL 0.36 wraps it in a tensor over a Java buffer that autograd keeps for backward
+     * and a garbage collection frees ({@link io.dinostream.model.OwnedTensors}, which they use instead).
+     */
+    @Test
+    void graphsTakeNoNumberThroughDjlsNumberOverloads() {
+        EvaluationResult result = numberOverloadsCalled()
+                .evaluate(classes.that(resideInAPackage("io.dinostream.model..")
+                        .or(simpleName("DinoLoss")).or(simpleName("KoLeoLoss"))));
+        assertTrue(!result.hasViolation(), "Number overloads in graph code (use OwnedTensors):\n"
+                + String.join("\n", result.getFailureReport().getDetails()));
+        // the rule can fail: the optimiser's updates, outside autograd, do use them
+        assertTrue(numberOverloadsCalled().evaluate(classes.that(simpleName("AdamW"))).hasViolation(),
+                "AdamW calls NDArray.mul(Number); the rule found nothing");
+    }
+
+    private static ArchRule numberOverloadsCalled() {
+        return noClasses().should().callMethod(NDArray.class, "mul", Number.class)
+                .orShould().callMethod(NDArray.class, "div", Number.class)
+                .orShould().callMethod(NDArray.class, "pow", Number.class)
+                .orShould().callMethod(NDArray.class, "maximum", Number.class)
+                .orShould().callMethod(NDArray.class, "minimum", Number.class);
     }
 
     private static String packageOf(String name) {

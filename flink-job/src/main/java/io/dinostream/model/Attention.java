@@ -45,7 +45,7 @@ public final class Attention extends Module {
         NDArray q = qkvHeads.get(0);
         NDArray k = qkvHeads.get(1);
         NDArray v = qkvHeads.get(2);
-        NDArray attention = q.matMul(k.swapAxes(2, 3)).mul(scale).softmax(3);
+        NDArray attention = OwnedTensors.mul(q.matMul(k.swapAxes(2, 3)), scale).softmax(3);
         NDArray out = attention.matMul(v).swapAxes(1, 2).reshape(batch, tokens, dim);
         return new Output(proj.forward(out, false), attention);
     }

@@ -41,10 +41,8 @@ final class DropPath {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = Math.floor(keep + random.nextDouble());
         }
-        NDArray maskArray;
-        try (NDArray doubles = x.getManager().create(mask, new Shape(shape))) {
-            maskArray = doubles.toType(x.getDataType(), true);
-        }
-        return x.div(keep).mul(maskArray);
+        // the mask and 1 / keep stay in the graph until backward: in memory libtorch owns
+        NDArray maskArray = OwnedTensors.of(x.getManager(), mask, new Shape(shape), x.getDataType());
+        return OwnedTensors.div(x, keep).mul(maskArray);
     }
 }

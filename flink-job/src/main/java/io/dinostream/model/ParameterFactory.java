@@ -133,8 +133,7 @@ public final class ParameterFactory {
     }
 
     private NDArray create(double[] values, Shape shape) {
-        try (NDArray doubles = manager.create(values, shape)) {
-            return doubles.toType(dataType, true);
-        }
+        // a float64 model's parameters would otherwise share a Java buffer that a collection frees
+        return OwnedTensors.of(manager, values, shape, dataType);
     }
 }

@@ -275,8 +275,6 @@ public final class VisionTransformer extends Backbone {
     }
 
     private static NDArray weightMatrix(NDManager manager, int in, double factor, int out, NDArray like) {
-        try (NDArray doubles = manager.create(BicubicInterpolation.weights(in, factor), new Shape(out, in))) {
-            return doubles.toType(like.getDataType(), true);
-        }
+        return OwnedTensors.of(manager, BicubicInterpolation.weights(in, factor), new Shape(out, in), like.getDataType());
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.dinostream.model.OwnedTensors;
 
 /**
  * The DINO self-distillation loss (Caron et al. 2021, eq. 2 and sec. 3.1; main_dino.DINOLoss).
@@ -63,7 +64,7 @@ public final class DinoLoss implements AutoCloseable {
                 mask[a * totalViews + v] = a == v ? 0f : 1f;
             }
         }
-        this.pairMask = owner.create(mask, new Shape(globalViews, totalViews)).toType(dataType, false);
+        this.pairMask = OwnedTensors.of(owner, mask, new Shape(globalViews, totalViews), dataType);
     }
 
     /** Number of (teacher view, student view) pairs the loss averages over. */
@@ -89,32 +90,29 @@ public final class DinoLoss implements AutoCloseable {
     public NDArray compute(NDArray studentOutput, NDArray teacherOutput, double teacherTemp) {
         long k = studentOutput.getShape().get(1);
         long batch = teacherOutput.getShape().get(0) / globalViews;
-        NDArray scaled = studentOutput.div(studentTemp);
+        // scalars that stay in the graph until backward live in libtorch's memory (OwnedTensors)
+        NDArray scaled = OwnedTensors.div(studentOutput, studentTemp);
         NDArray logP = (scaled.getDataType() == center.getDataType()
                         ? scaled.logSoftmax(-1)
                         : JniUtils.logSoftmax((PtNDArray) scaled, -1, center.getDataType()))
                 .reshape(totalViews, batch * k);
-        NDArray q =
-                teacherOutput
-                        .stopGradient()
-                        .sub(center)
-                        .div(teacherTemp)
-                        .softmax(-1)
-                        .reshape(globalViews, batch * k);
+        NDArray q = OwnedTensors.div(teacherOutput.stopGradient().sub(center), teacherTemp)
+                .softmax(-1)
+                .reshape(globalViews, batch * k);
         // cross[a, v] = Σ_b Σ_k q_a · log p_v, every pair at once; the mask drops v == a.
         NDArray cross = q.matMul(logP.transpose());
         NDArray total = cross.mul(pairMask).sum();
         // A 0-d tensor divided by a double would promote to float64, and DJL's toType cuts the
         // autograd graph: divide by a 0-d tensor of the model's own type instead.
-        NDArray count =
-                total.getManager().create((double) batch * pairCount()).toType(total.getDataType(), false);
+        NDArray count = OwnedTensors.of(
+                total.getManager(), new double[] {(double) batch * pairCount()}, new Shape(), total.getDataType());
         return total.neg().div(count);
     }
 
     /** c ← m·c + (1 − m)·mean over rows of the teacher outputs (DINOLoss.update_center). */
     public void updateCenter(NDArray teacherOutput) {
         NDArray batchCenter =
-                teacherOutput.stopGradient().sum(new int[] {0}, true).div(teacherOutput.getShape().get(0));
+                OwnedTensors.div(teacherOutput.stopGradient().sum(new int[] {0}, true), teacherOutput.getShape().get(0));
         center.muli(centerMomentum).addi(batchCenter.muli(1 - centerMomentum));
     }
 

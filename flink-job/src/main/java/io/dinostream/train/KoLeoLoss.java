@@ -1,6 +1,8 @@
 package io.dinostream.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import io.dinostream.model.OwnedTensors;
 
 /**
  * The Kozachenko–Leonenko differential-entropy regulariser of DINOv2 (Oquab et al. 2023, sec. 4;
@@ -27,7 +29,7 @@ public final class KoLeoLoss {
             throw new IllegalArgumentException("KoLeo needs at least 2 features, got " + b);
         }
         // F.normalize(x, p=2, dim=-1, eps=1e-8)
-        NDArray x = features.div(features.norm(new int[] {-1}, true).maximum(EPS));
+        NDArray x = features.div(OwnedTensors.maximum(features.norm(new int[] {-1}, true), EPS));
         // nearest neighbour by inner product, the diagonal set to -1 (never chosen over a real
         // neighbour: normalised inner products are >= -1); no gradient flows through the choice
         NDArray eye = features.getManager().eye((int) b).toType(x.getDataType(), false);
@@ -46,7 +48,7 @@ public final class KoLeoLoss {
             NDArray term = compute(features.get(v * b + ":" + (v + 1) * b));
             total = total == null ? term : total.add(term);
         }
-        NDArray w = total.getManager().create(weight).toType(total.getDataType(), false);
+        NDArray w = OwnedTensors.of(total.getManager(), new double[] {weight}, new Shape(), total.getDataType());
         return total.mul(w);
     }
 }
