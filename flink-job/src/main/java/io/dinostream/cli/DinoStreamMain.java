@@ -1,6 +1,7 @@
 package io.dinostream.cli;
 
 import io.dinostream.DinoStreamJob;
+import io.dinostream.bench.AugBenchmark;
 import io.dinostream.bench.PrecisionCheck;
 import io.dinostream.bench.QualityBenchmark;
 import io.dinostream.bench.StepBenchmark;
@@ -17,7 +18,7 @@ import java.util.List;
 
 /**
  * The one entry point: the commands listed in its usage text ({@code demo}, {@code job},
- * {@code produce}, {@code bench-step}, {@code check-bf16}, {@code bench-quality}, {@code embed}, {@code knn},
+ * {@code produce}, {@code bench-step}, {@code bench-aug}, {@code check-bf16}, {@code bench-quality}, {@code embed}, {@code knn},
  * {@code attention},
  * {@code chaos}, {@code cluster}, {@code help}), each run by a case of the switch in {@link #main}.
  */
@@ -32,6 +33,7 @@ public final class DinoStreamMain {
               job            run the job against real Kafka and object storage (as 'flink run' does)
               produce        send images (synthetic, IDX files, a folder) to a Kafka topic
               bench-step     measure the DINO trainer's step time on this machine
+              bench-aug      measure JPEG decode and multi-crop throughput on one core
               check-bf16     bound a bf16 training step's deviation from the fp32 step (GPU only)
               bench-quality  train on Fashion-MNIST for a budget and score each checkpoint with k-NN
               embed          write the features of images from a published checkpoint (numpy .npz)
@@ -63,6 +65,7 @@ public final class DinoStreamMain {
                 }
                 case "produce" -> System.exit(ProduceCommand.run(rest));
                 case "bench-step" -> StepBenchmark.run(rest);
+                case "bench-aug" -> System.exit(AugBenchmark.run(rest));
                 case "bench-quality" -> System.exit(QualityBenchmark.run(rest));
                 case "check-bf16" -> System.exit(PrecisionCheck.run(rest));
                 case "embed" -> System.exit(EmbedCommand.run(rest));

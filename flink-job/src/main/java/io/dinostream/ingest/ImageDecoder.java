@@ -44,6 +44,11 @@ public final class ImageDecoder {
 
     private ImageDecoder() {}
 
+    /** Which JPEG decoder this JVM uses, for benchmark reports. */
+    public static String jpegDecoderName() {
+        return "ImageIO (the JDK's libjpeg)";
+    }
+
     /**
      * Decodes the event's image.
      *
