@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.dinostream.proto.DeadLetter.Reason;
 import io.dinostream.proto.ImageEvent;
 import io.dinostream.types.RgbImage;
+import java.awt.Transparency;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -12,6 +13,7 @@ import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -21,7 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
@@ -217,8 +221,18 @@ public final class ImageDecoder {
             IIOReadWarningListener listener = (source, warning) -> warnings.add(warning);
             reader.addIIOReadWarningListener(listener);
             BufferedImage image;
+            // A colour JPEG decodes straight into the RgbImage's array (see rgbDestination).
+            byte[] rgb = format == Format.JPEG && isThreeBandRgb(reader)
+                    ? new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)]
+                    : null;
             try {
-                image = reader.read(0);
+                if (rgb != null) {
+                    ImageReadParam param = reader.getDefaultReadParam();
+                    param.setDestination(rgbDestination(width, height, rgb));
+                    image = reader.read(0, param);
+                } else {
+                    image = reader.read(0);
+                }
             } catch (IOException | RuntimeException e) {
                 throw new RejectedImageException(
                         Reason.UNDECODABLE_IMAGE,
@@ -254,7 +268,7 @@ public final class ImageDecoder {
                                 + image.getHeight()
                                 + " pixels were decoded");
             }
-            return toRgb(image);
+            return rgb != null ? new RgbImage(width, height, rgb) : toRgb(image);
         } catch (IOException e) {
             // Only closing an in-memory stream can get here.
             throw new RejectedImageException(
@@ -264,6 +278,34 @@ public final class ImageDecoder {
         } finally {
             reader.dispose();
         }
+    }
+
+    /** Whether the reader decodes to three RGB bands (a YCbCr or RGB JPEG; not gray, CMYK or YCCK). */
+    private static boolean isThreeBandRgb(ImageReader reader) throws RejectedImageException {
+        try {
+            ImageTypeSpecifier raw = reader.getRawImageType(0);
+            return raw != null
+                    && raw.getNumBands() == 3
+                    && raw.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_RGB;
+        } catch (IOException | RuntimeException e) {
+            throw new RejectedImageException(
+                    Reason.UNDECODABLE_IMAGE, "could not read the JPEG header: " + describe(e), e);
+        }
+    }
+
+    /**
+     * An 8-bit sRGB image over {@code rgb} with the bands in R, G, B order, as the decode
+     * destination. ImageIO's JPEG reader copies each decoded row into its destination; its default,
+     * TYPE_3BYTE_BGR, makes that copy reorder every pixel and then needs a second pass into RGB
+     * order, while this layout takes one array copy per row and no conversion. The pixel values
+     * are the same libjpeg output either way.
+     */
+    private static BufferedImage rgbDestination(int width, int height, byte[] rgb) {
+        WritableRaster raster = Raster.createInterleavedRaster(new DataBufferByte(rgb, rgb.length),
+                width, height, width * 3, 3, new int[] {0, 1, 2}, null);
+        ColorModel model = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), false, false,
+                Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+        return new BufferedImage(model, raster, false, null);
     }
 
     /** CMYK and YCCK JPEGs would decode to wrong colours without a warning; they are refused. */

@@ -50,6 +50,30 @@ class ImageDecoderTest {
     }
 
     @Test
+    void colourJpegDecodesToTheSamePixelsAsImageIoDefaultImage() throws Exception {
+        // The decoder reads colour JPEGs straight into R, G, B order; ImageIO's own default is a
+        // TYPE_3BYTE_BGR image. Both must hold libjpeg's very same pixels.
+        for (long seed = 1; seed <= 3; seed++) {
+            byte[] jpeg = ImageEncoding.jpeg(DecoderFixtures.noise(61, 37, seed), 0.9f);
+            BufferedImage reference = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+            assertEquals(BufferedImage.TYPE_3BYTE_BGR, reference.getType());
+
+            RgbImage decoded = ImageDecoder.decode(event(Encoding.JPEG, jpeg), LIMITS);
+
+            byte[] expected = new byte[61 * 37 * 3];
+            for (int y = 0, o = 0; y < 37; y++) {
+                for (int x = 0; x < 61; x++) {
+                    int argb = reference.getRGB(x, y);
+                    expected[o++] = (byte) (argb >> 16);
+                    expected[o++] = (byte) (argb >> 8);
+                    expected[o++] = (byte) argb;
+                }
+            }
+            assertArrayEquals(expected, decoded.toBytes(), "seed " + seed);
+        }
+    }
+
+    @Test
     void grayPngIsReplicatedWithoutGammaShift() throws Exception {
         BufferedImage gray = new BufferedImage(16, 10, BufferedImage.TYPE_BYTE_GRAY);
         WritableRaster raster = gray.getRaster();
