@@ -75,12 +75,7 @@ public final class ColorJitter {
 
     /** PIL {@code ImageEnhance.Brightness(img).enhance(factor)}: a blend with black. */
     public static RgbImage adjustBrightness(RgbImage image, double factor) {
-        float alpha = (float) factor;
-        byte[] px = image.toBytes();
-        for (int i = 0; i < px.length; i++) {
-            px[i] = blend(0, px[i] & 0xFF, alpha);
-        }
-        return new RgbImage(image.width(), image.height(), px);
+        return mapValues(image.toBytes(), blendTable(0, (float) factor), image);
     }
 
     /**
@@ -95,10 +90,7 @@ public final class ColorJitter {
             sum += RandomGrayscale.luma(px[i] & 0xFF, px[i + 1] & 0xFF, px[i + 2] & 0xFF);
         }
         int gray = (int) ((double) sum / (px.length / 3) + 0.5);
-        for (int i = 0; i < px.length; i++) {
-            px[i] = blend(gray, px[i] & 0xFF, alpha);
-        }
-        return new RgbImage(image.width(), image.height(), px);
+        return mapValues(px, blendTable(gray, alpha), image);
     }
 
     /**
@@ -142,6 +134,23 @@ public final class ColorJitter {
         return new RgbImage(image.width(), image.height(), px);
     }
 
+    /** blend(in1, v, alpha) for every 8-bit v: the ops that blend with a constant are a lookup. */
+    private static byte[] blendTable(int in1, float alpha) {
+        byte[] table = new byte[256];
+        for (int v = 0; v < 256; v++) {
+            table[v] = blend(in1, v, alpha);
+        }
+        return table;
+    }
+
+    /** Every value of px replaced through table, as an image of the shape of like. */
+    private static RgbImage mapValues(byte[] px, byte[] table, RgbImage like) {
+        for (int i = 0; i < px.length; i++) {
+            px[i] = table[px[i] & 0xFF];
+        }
+        return new RgbImage(like.width(), like.height(), px);
+    }
+
     /**
      * PIL's rgb2hsv_row (libImaging/Convert.c), with its mix of float variables and double
      * arithmetic, so that every truncation lands where PIL's does. Returns H, S, V packed as
@@ -166,11 +175,44 @@ public final class ColorJitter {
         } else {
             h = (float) (4.0 + gc - rc);
         }
-        // Java's % on doubles is C's fmod.
-        h = (float) ((h / 6.0 + 1.0) % 1.0);
+        // PIL: fmod(h / 6.0 + 1.0, 1.0). h is in [-1, 5], so the argument is in [5/6, 11/6] and
+        // fmod is one exact subtraction (Java's % on doubles would be a slow library call).
+        double turns = h / 6.0 + 1.0;
+        h = (float) (turns >= 1.0 ? turns - 1.0 : turns);
         int uh = clip8((int) (h * 255.0));
         int us = clip8((int) (s * 255.0));
         return uh << 16 | us << 8 | maxc;
+    }
+
+    /** hsv2rgb's i = floor(h * 6 / 255) for every 8-bit h (h * 6.0 / 255.0 is never negative). */
+    private static final int[] SECTOR = new int[256];
+
+    /** hsv2rgb's f = h * 6 / 255 - i, in single precision as PIL keeps it. */
+    private static final float[] SECTOR_FRACTION = new float[256];
+
+    /** hsv2rgb's fs = s / 255, in single precision. */
+    private static final float[] SATURATION_FRACTION = new float[256];
+
+    static {
+        for (int x = 0; x < 256; x++) {
+            double sector = (float) x * 6.0 / 255.0;
+            SECTOR[x] = (int) Math.floor(sector);
+            SECTOR_FRACTION[x] = (float) (sector - (float) SECTOR[x]);
+            SATURATION_FRACTION[x] = (float) ((float) x / 255.0);
+        }
+    }
+
+    /** The largest double below 0.5. */
+    private static final double JUST_UNDER_HALF = 0x1.fffffffffffffp-2;
+
+    /**
+     * Math.round(x) for 0 <= x < 2^31, branch-free (Math.round's general case costs about as much
+     * as the rest of hsv2rgb): adding the largest double below 0.5 rather than 0.5 keeps x just
+     * under 0.5 from rounding up, and for every other x the sum lands on the same side of the
+     * integer. ColorJitterTest checks it against Math.round on every product hsv2rgb rounds.
+     */
+    static int roundHalfUp(double x) {
+        return (int) (x + JUST_UNDER_HALF);
     }
 
     /** PIL's hsv2rgb (libImaging/Convert.c). Returns R, G, B packed as 0xRRGGBB. */
@@ -178,14 +220,14 @@ public final class ColorJitter {
         if (s == 0) {
             return v << 16 | v << 8 | v;
         }
-        int i = (int) Math.floor((float) h * 6.0 / 255.0);
-        float f = (float) ((float) h * 6.0 / 255.0 - (float) i);
-        float fs = (float) ((float) s / 255.0);
-        // C's round() is half away from zero; the arguments are never negative, so Math.round
-        // (half up) agrees.
-        int p = clip8((int) Math.round((float) v * (1.0 - fs)));
-        int q = clip8((int) Math.round((float) v * (1.0 - fs * f)));
-        int t = clip8((int) Math.round((float) v * (1.0 - fs * (1.0 - f))));
+        int i = SECTOR[h];
+        float f = SECTOR_FRACTION[h];
+        float fs = SATURATION_FRACTION[s];
+        // C's round() is half away from zero; the arguments are never negative, so rounding half
+        // up agrees.
+        int p = clip8(roundHalfUp((float) v * (1.0 - fs)));
+        int q = clip8(roundHalfUp((float) v * (1.0 - fs * f)));
+        int t = clip8(roundHalfUp((float) v * (1.0 - fs * (1.0 - f))));
         switch (i % 6) {
             case 0:
                 return v << 16 | t << 8 | p;

@@ -176,6 +176,35 @@ class ColorJitterTest {
     }
 
     @Test
+    void roundHalfUpIsMathRoundOnEveryProductHsvToRgbRounds() {
+        // hsv2rgb rounds v * (1 - fs), v * (1 - fs * f) and v * (1 - fs * (1 - f)) for 8-bit h, s, v,
+        // with PIL's float and double steps: all 3 * 2^24 of them must round as Math.round does.
+        int mismatches = 0;
+        for (int h = 0; h < 256; h++) {
+            double sector = (float) h * 6.0 / 255.0;
+            float f = (float) (sector - (float) Math.floor(sector));
+            for (int s = 0; s < 256; s++) {
+                float fs = (float) ((float) s / 255.0);
+                double[] factors = {1.0 - fs, 1.0 - fs * f, 1.0 - fs * (1.0 - f)};
+                for (int v = 0; v < 256; v++) {
+                    for (double factor : factors) {
+                        double x = (float) v * factor;
+                        if (ColorJitter.roundHalfUp(x) != Math.round(x)) {
+                            mismatches++;
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(0, mismatches);
+        // The one double that adding 0.5 would round wrongly, and exact halves.
+        assertEquals(0, ColorJitter.roundHalfUp(0x1.fffffffffffffp-2));
+        assertEquals(1, ColorJitter.roundHalfUp(0.5));
+        assertEquals(3, ColorJitter.roundHalfUp(2.5));
+        assertEquals(254, ColorJitter.roundHalfUp(254.49999999999997));
+    }
+
+    @Test
     void rejectsNegativeStrengthsAndTooMuchHue() {
         assertThrows(IllegalArgumentException.class, () -> new ColorJitter(-0.1, 0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new ColorJitter(0, 0, 0, 0.6));
