@@ -139,16 +139,17 @@ public final class BicubicResize {
             RgbImage src, Window window, int firstRow, int rowCount, Coefficients c) {
         int outWidth = c.outSize;
         int firstCol = c.first();
-        int[] line = new int[(c.end() - firstCol) * 3];
+        int used = c.end() - firstCol;
+        byte[] bytes = new byte[used * 3];
+        int[] line = new int[used * 3];
         byte[] out = new byte[outWidth * rowCount * 3];
         int o = 0;
         for (int r = 0; r < rowCount; r++) {
             int y = window.y() + firstRow + r;
             // Unpack the used part of the source row once: output pixels read it ~ksize times.
-            for (int x = firstCol, i = 0; x < c.end(); x++) {
-                line[i++] = src.get(window.x() + x, y, 0);
-                line[i++] = src.get(window.x() + x, y, 1);
-                line[i++] = src.get(window.x() + x, y, 2);
+            src.copyRow(window.x() + firstCol, y, used, bytes, 0);
+            for (int i = 0; i < bytes.length; i++) {
+                line[i] = bytes[i] & 0xFF;
             }
             for (int xx = 0; xx < outWidth; xx++) {
                 int ss0 = HALF;
@@ -172,20 +173,25 @@ public final class BicubicResize {
 
     private static byte[] verticalPass(byte[] rows, int rowWidth, int firstRow, Coefficients c) {
         int stride = rowWidth * 3;
+        // Widened once to int rows of their own: C2 (JDK 17) leaves a multiply-add scalar when it
+        // reads bytes or an offset into a shared array, and uses SIMD on two int rows from 0.
+        int[][] wide = new int[rows.length / stride][stride];
+        for (int r = 0; r < wide.length; r++) {
+            int[] row = wide[r];
+            for (int i = 0, p = r * stride; i < stride; i++, p++) {
+                row[i] = rows[p] & 0xFF;
+            }
+        }
         byte[] out = new byte[c.outSize * stride];
         int[] acc = new int[stride];
         for (int yy = 0; yy < c.outSize; yy++) {
             Arrays.fill(acc, HALF);
             int kBase = yy * c.ksize;
-            int rowBase = (c.min[yy] - firstRow) * stride;
+            int first = c.min[yy] - firstRow;
             // Tap-major order keeps the inner loop on contiguous memory; integer sums are exact,
             // so the result equals Pillow's pixel-major order.
             for (int t = 0; t < c.count[yy]; t++) {
-                int k = c.weights[kBase + t];
-                int rowOffset = rowBase + t * stride;
-                for (int i = 0; i < stride; i++) {
-                    acc[i] += (rows[rowOffset + i] & 0xFF) * k;
-                }
+                multiplyAdd(acc, c.weights[kBase + t], wide[first + t], stride);
             }
             int o = yy * stride;
             for (int i = 0; i < stride; i++) {
@@ -195,16 +201,18 @@ public final class BicubicResize {
         return out;
     }
 
+    /** acc[i] += k * row[i] for i < n. */
+    private static void multiplyAdd(int[] acc, int k, int[] row, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] += row[i] * k;
+        }
+    }
+
     private static byte[] copyRows(RgbImage src, Window window, int firstRow, int rowCount) {
-        byte[] out = new byte[window.width() * rowCount * 3];
-        int o = 0;
+        int rowBytes = window.width() * 3;
+        byte[] out = new byte[rowBytes * rowCount];
         for (int r = 0; r < rowCount; r++) {
-            int y = window.y() + firstRow + r;
-            for (int x = 0; x < window.width(); x++) {
-                for (int ch = 0; ch < 3; ch++) {
-                    out[o++] = (byte) src.get(window.x() + x, y, ch);
-                }
-            }
+            src.copyRow(window.x(), window.y() + firstRow + r, window.width(), out, r * rowBytes);
         }
         return out;
     }

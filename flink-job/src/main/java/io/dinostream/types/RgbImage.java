@@ -47,6 +47,18 @@ public final class RgbImage {
         return rgb[(y * width + x) * 3 + c] & 0xFF;
     }
 
+    /**
+     * Copies count pixels of row y, from column x on, into dst at offset (3 bytes a pixel, R G B),
+     * for loops that read whole rows.
+     */
+    public void copyRow(int x, int y, int count, byte[] dst, int offset) {
+        if (x < 0 || y < 0 || count < 0 || x + count > width || y >= height) {
+            throw new IndexOutOfBoundsException("pixels " + x + ".." + (x + count - 1) + " of row " + y
+                    + " are outside a " + width + "x" + height + " image");
+        }
+        System.arraycopy(rgb, (y * width + x) * 3, dst, offset, count * 3);
+    }
+
     /** Number of bytes: width × height × 3. */
     public int byteSize() {
         return rgb.length;
