@@ -28,8 +28,10 @@ public final class HorizontalFlip {
         byte[] out = new byte[src.length];
         for (int y = 0; y < h; y++) {
             int row = y * w * 3;
-            for (int x = 0; x < w; x++) {
-                System.arraycopy(src, row + x * 3, out, row + (w - 1 - x) * 3, 3);
+            for (int x = 0, from = row, to = row + (w - 1) * 3; x < w; x++, from += 3, to -= 3) {
+                out[to] = src[from];
+                out[to + 1] = src[from + 1];
+                out[to + 2] = src[from + 2];
             }
         }
         return new RgbImage(w, h, out);
