@@ -5,7 +5,7 @@ utils.GaussianBlur and utils.Solarization) on torchvision and PIL, timed on one 
 Measures, per set: decode (torchvision's ImageFolder loader: Image.open(f).convert("RGB")), crop
 (DataAugmentationDINO on decoded images: 2 x 224 + N x 96, each view ending in ToTensor and
 Normalize as in main_dino.py) and both. Untimed warm-up passes, then timed passes until --seconds
-are up; prints the median pass's images/s.
+are up; prints the median pass's images/s by the wall clock and per second of the thread's CPU time.
 
 Needs Debian's python3-torchvision (and python3-pil):
     python3 bench/official_aug.py --dir bench-aug-jpegs
@@ -89,13 +89,14 @@ def timed(run, images):
         run()
         if time.perf_counter() >= end:
             break
-    rates = []
+    rates, cpu_rates = [], []
     end = time.perf_counter() + a.seconds
     while time.perf_counter() < end or len(rates) < 3:
-        t0 = time.perf_counter()
+        c0, t0 = time.thread_time(), time.perf_counter()
         run()
-        rates.append(images / (time.perf_counter() - t0))
-    return rates
+        t1, c1 = time.perf_counter(), time.thread_time()
+        rates.append(images / (t1 - t0)); cpu_rates.append(images / (c1 - c0))
+    return rates, cpu_rates
 
 
 aug = DataAugmentationDINO((0.4, 1.), (0.05, 0.4), a.local_views)
@@ -114,6 +115,6 @@ for name in ("flat", "photos"):
         "both": lambda: [aug(pil_loader(b)) for b in blobs],
     }
     for measure in a.measures.split(","):
-        rates = timed(runs[measure], len(blobs))
+        rates, cpu_rates = timed(runs[measure], len(blobs))
         print(f"{name:<6} {measure:<6} {statistics.median(rates):9.1f} img/s  (median of {len(rates)} passes,"
-              f" min {min(rates):.1f}, max {max(rates):.1f})")
+              f" min {min(rates):.1f}, max {max(rates):.1f}; per CPU second {statistics.median(cpu_rates):.1f})")
