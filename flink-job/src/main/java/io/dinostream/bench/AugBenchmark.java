@@ -67,7 +67,8 @@ public final class AugBenchmark {
     static final Option<Integer> LOCAL_VIEWS = Option.integer("local-views", "6", "local views per image")
             .nonNegative();
     static final Option<Double> SECONDS = Option.number("seconds", "5", "timed seconds per measure").positive();
-    static final Option<Double> WARMUP = Option.number("warmup", "2", "untimed seconds per measure").nonNegative();
+    static final Option<Double> WARMUP = Option.number("warmup", "2", "untimed CPU seconds per measure")
+            .nonNegative();
     static final Option<List<String>> MEASURES = Option.list("measures", "decode,crop,both",
             "which of decode, crop (multi-crop only), both (decode + multi-crop)");
 
@@ -167,10 +168,13 @@ public final class AugBenchmark {
     private static double[][] time(Pass pass, int images, double warmupSeconds, double seconds) throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long round = 0;
-        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        // Warm-up is counted in CPU time: on a busy machine a wall-clock warm-up can end before
+        // the JIT has compiled the loops, and the first timed passes would then measure the
+        // interpreter.
+        long warmupEnd = threads.getCurrentThreadCpuTime() + (long) (warmupSeconds * 1e9);
         do {
             pass.run(round++);
-        } while (System.nanoTime() < warmupEnd);
+        } while (threads.getCurrentThreadCpuTime() < warmupEnd);
         List<double[]> rates = new ArrayList<>();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         do {
