@@ -12,7 +12,7 @@ On a GPU (bench/gpu-check.sh):  --device cuda --arch resnet50 --global-size 224 
 --local-views 8 --out-dim 65536 [--precision bf16]; bf16 is torch.autocast(bfloat16) around the forward
 passes and the loss, fp32 parameters and optimiser, as main_dino.py's fp16 path with bfloat16 (no scaler).
 """
-import argparse, statistics, time
+import argparse, resource, statistics, time
 import torch, torch.nn as nn, torch.nn.functional as F, torchvision
 
 p = argparse.ArgumentParser()
@@ -119,6 +119,8 @@ for it in range(a.warmup + a.steps):
 med = statistics.median(times)
 print(f"torch {torch.__version__}, threads {torch.get_num_threads()}: median step {med:.3f} s over {len(times)} steps "
       f"(min {min(times):.3f}, max {max(times):.3f}): {a.batch / med:.1f} source images/s")
+# as bench-step prints it: the process's peak resident memory (ru_maxrss is in KiB on Linux)
+print(f"peak resident memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
 if dev.type == "cuda":
     print(f"peak GPU memory reserved {torch.cuda.max_memory_reserved(dev) / 2**30:.2f} GiB, allocated "
           f"{torch.cuda.max_memory_allocated(dev) / 2**30:.2f} GiB ({a.arch}, {a.precision})")
