@@ -160,15 +160,17 @@ public final class ReplayBuffer {
     }
 
     /**
-     * Takes one new image: sends it on, offers it to the buffer, then sends the replays its credit
-     * buys. With replay off the image only passes through.
+     * Takes one new image. With a shuffle window it is held and a held image (or itself) goes on;
+     * whatever goes on is sent, offered to the buffer and followed by the replays its credit buys.
+     * With neither replay nor a window the image only passes through — once the window that a
+     * restored state may still hold (from a run with a window) has been sent on.
      */
     public void offer(DecodedImage image, Consumer<DecodedImage> out) {
-        if (!settings.stateful()) {
+        load();
+        if (!settings.stateful() && held == 0) {
             out.accept(image);
             return;
         }
-        load();
         while (held > settings.shuffleWindow()) {
             // A restore with a smaller window (or none): what no longer fits goes on first, in slot order.
             pass(release(held - 1), out);

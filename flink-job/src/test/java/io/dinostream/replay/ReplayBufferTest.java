@@ -217,6 +217,17 @@ class ReplayBufferTest {
         assertEquals(0, smaller.stats().held());
         assertEquals(51 * 2, out.size(), "the 50 held and the new image, each followed by one replay");
         assertEquals("img-80", out.get(100).id());
+
+        // restored with neither replay nor a window: the held images still go on, none is lost
+        ReplayBuffer.MapStore held = new ReplayBuffer.MapStore();
+        offerAll(new ReplayBuffer(new ReplaySettings(0, 1, 1, ReplayPolicy.RESERVOIR, 50), 4, held), 0, 80, 10, 5);
+        List<DecodedImage> passed = new ArrayList<>();
+        ReplayBuffer off = new ReplayBuffer(ReplaySettings.off(), 4, held);
+        off.offer(image(80, 10, 5, false), passed::add);
+        off.offer(image(81, 10, 5, false), passed::add);
+        assertEquals(52, passed.size(), "the 50 held, then each new image");
+        assertEquals(List.of("img-80", "img-81"), passed.subList(50, 52).stream().map(DecodedImage::id).toList());
+        assertEquals(52, passed.stream().map(DecodedImage::id).distinct().count(), "each image once");
     }
 
     @Test
