@@ -48,15 +48,13 @@ public final class MultiCropWrapper extends Module {
             while (end < views.size() && sameResolution(views.get(start), views.get(end))) {
                 end++;
             }
-            NDArray group =
-                    end - start == 1
-                            ? views.get(start)
-                            : NDArrays.concat(new NDList(views.subList(start, end)));
-            features.add(backbone.forward(group, training));
+            List<NDArray> sameSize = views.subList(start, end);
+            features.add(Temporaries.freedAfter(() -> backbone.forward(
+                    sameSize.size() == 1 ? sameSize.get(0) : NDArrays.concat(new NDList(sameSize)), training)));
             start = end;
         }
         NDArray all = features.size() == 1 ? features.get(0) : NDArrays.concat(new NDList(features));
-        return new Forward(all, head.forward(all, training));
+        return new Forward(all, Temporaries.freedAfter(() -> head.forward(all, training)));
     }
 
     @Override

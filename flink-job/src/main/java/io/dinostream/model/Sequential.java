@@ -20,7 +20,8 @@ public final class Sequential extends Module {
     public NDArray forward(NDArray input, boolean training) {
         NDArray x = input;
         for (Module m : layers) {
-            x = m.forward(x, training);
+            NDArray in = x;
+            x = Temporaries.freedAfter(() -> m.forward(in, training));
         }
         return x;
     }

@@ -212,9 +212,10 @@ public final class VisionTransformer extends Backbone {
     /** (B, 3, H, W) images to their (B, D) CLS features, the final norm applied. */
     @Override
     public NDArray forward(NDArray input, boolean training) {
-        NDArray x = prepareTokens(input);
+        NDArray x = Temporaries.freedAfter(() -> prepareTokens(input));
         for (TransformerBlock block : blocks) {
-            x = block.forward(x, training);
+            NDArray in = x;
+            x = Temporaries.freedAfter(() -> block.forward(in, training));
         }
         return norm.forward(x, training).get(":, 0");
     }

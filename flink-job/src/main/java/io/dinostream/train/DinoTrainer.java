@@ -12,6 +12,7 @@ import io.dinostream.model.MultiCropWrapper;
 import io.dinostream.model.ParameterFactory;
 import io.dinostream.model.Precision;
 import io.dinostream.model.Safetensors;
+import io.dinostream.model.Temporaries;
 import io.dinostream.model.Tensors;
 import io.dinostream.types.TrainingReport;
 import io.dinostream.util.SeededRandom;
@@ -147,7 +148,10 @@ public final class DinoTrainer implements AutoCloseable {
             }
             // teacher and student forward passes + compute dino loss
             // (only the global views pass through the teacher; no graph is recorded for it)
-            NDArray teacherOutput = inMasterType(teacherNet.forward(images.subList(0, config.globalViews()), true));
+            List<NDArray> globalViews = images.subList(0, config.globalViews());
+            MultiCropWrapper teacherPass = teacherNet;
+            NDArray teacherOutput = Temporaries.freedAfter(
+                    () -> inMasterType(teacherPass.forward(globalViews, true)));
             try (GradientCollector autograd = scope.recordGradients()) {
                 // drop path draws of this step: a function of the seed and the step, so a restored
                 // trainer repeats them

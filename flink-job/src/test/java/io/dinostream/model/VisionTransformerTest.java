@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.dinostream.Oracle;
@@ -141,6 +143,37 @@ class VisionTransformerTest {
                             vit.lastSelfAttention(x).getShape());
                 }
                 assertEquals(before, owner.getManagedArrays().size(), "arrays left on the model's manager");
+            }
+        }
+    }
+
+    @Test
+    void aTrainingPassKeepsAliveOnlyItsFeaturesAndOutputAsPyTorchWould() {
+        try (NDManager owner = NDManager.newBaseManager()) {
+            ParameterFactory f = new ParameterFactory(owner, DataType.FLOAT32, 3);
+            MultiCropWrapper net = new MultiCropWrapper(
+                    new VisionTransformer(f, 16, 4, 8, 3, 2, 2, 0.1), new DinoHead(f, 8, 32, 16, 8, 3, true, false));
+            net.trainableParameters().values().forEach(p -> p.setRequiresGradient(true));
+            try (NDManager step = owner.newSubManager();
+                    GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                List<NDArray> views = List.of(
+                        step.randomNormal(new Shape(2, 3, 16, 16), DataType.FLOAT32),
+                        step.randomNormal(new Shape(2, 3, 16, 16), DataType.FLOAT32),
+                        step.randomNormal(new Shape(2, 3, 8, 8), DataType.FLOAT32));
+                MultiCropWrapper.Forward pass = net.forwardWithFeatures(views, true);
+                // the views, one feature array per resolution, their concatenation and the output:
+                // every block's temporaries are closed, those autograd needs live on inside libtorch
+                assertEquals(views.size() + 2 + 1 + 1, step.getManagedArrays().size(), "arrays alive after the pass");
+                collector.backward(pass.output().sum());
+            }
+            for (Map.Entry<String, NDArray> p : net.trainableParameters().entrySet()) {
+                float[] grad = p.getValue().getGradient().toFloatArray();
+                double norm = 0;
+                for (float g : grad) {
+                    assertTrue(Float.isFinite(g), p.getKey());
+                    norm += g * g;
+                }
+                assertTrue(norm > 0, "no gradient reached " + p.getKey());
             }
         }
     }
