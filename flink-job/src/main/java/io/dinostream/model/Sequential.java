@@ -22,6 +22,9 @@ public final class Sequential extends Module {
         for (Module m : layers) {
             NDArray in = x;
             x = Temporaries.freedAfter(() -> m.forward(in, training));
+            if (in != input && in != x) {
+                in.close(); // the last layer's output: autograd keeps it if backward needs it
+            }
         }
         return x;
     }

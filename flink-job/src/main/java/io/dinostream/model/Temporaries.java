@@ -3,6 +3,10 @@ package io.dinostream.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -16,6 +20,22 @@ import java.util.function.Supplier;
  */
 public final class Temporaries {
 
+    /**
+     * The arrays a DJL {@link NDScope} registered (its private {@code resources}), read to tell the
+     * arrays a pass made from those it was given: only the first join the enclosing scope. DJL 0.36
+     * offers no accessor; if a DJL upgrade renames the field, this fails when the class loads.
+     */
+    private static final VarHandle REGISTERED;
+
+    static {
+        try {
+            REGISTERED = MethodHandles.privateLookupIn(NDScope.class, MethodHandles.lookup())
+                    .findVarHandle(NDScope.class, "resources", IdentityHashMap.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError("DJL's NDScope no longer keeps its arrays in 'resources': " + e);
+        }
+    }
+
     private Temporaries() {}
 
     /** Runs {@code pass} and closes every array it made except the one it returns. */
@@ -25,15 +45,23 @@ public final class Temporaries {
 
     /**
      * Runs {@code pass} and closes every array it made except those {@code kept} names in its
-     * result. The kept arrays stay on their manager, the pass input's (see
-     * {@link Module#temporary}), which frees them with the caller's other arrays.
+     * result. Kept arrays the pass made join the enclosing scope, as if made there, so an enclosing
+     * pass frees them in turn once it is done with them; arrays it was given (an input passed
+     * through) stay where they were.
      */
     public static <T> T freedAfter(Supplier<T> pass, Function<T, List<NDArray>> kept) {
+        T result;
+        List<NDArray> made = new ArrayList<>();
         try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            T result = pass.get();
-            kept.apply(result).forEach(NDScope::unregister);
-            return result;
+            result = pass.get();
+            IdentityHashMap<?, ?> registered = (IdentityHashMap<?, ?>) REGISTERED.get(scope);
+            for (NDArray array : kept.apply(result)) {
+                if (registered.remove(array) != null) {
+                    made.add(array);
+                }
+            }
         }
+        made.forEach(NDScope::register);
+        return result;
     }
 }

@@ -216,6 +216,7 @@ public final class VisionTransformer extends Backbone {
         for (TransformerBlock block : blocks) {
             NDArray in = x;
             x = Temporaries.freedAfter(() -> block.forward(in, training));
+            in.close(); // the last block's output: autograd keeps it if backward needs it
         }
         return norm.forward(x, training).get(":, 0");
     }

@@ -163,7 +163,8 @@ class VisionTransformerTest {
                 MultiCropWrapper.Forward pass = net.forwardWithFeatures(views, true);
                 // the views, one feature array per resolution, their concatenation and the output:
                 // every block's temporaries are closed, those autograd needs live on inside libtorch
-                assertEquals(views.size() + 2 + 1 + 1, step.getManagedArrays().size(), "arrays alive after the pass");
+                assertEquals(views.size() + 2 + 1 + 1, step.getManagedArrays().size(), () -> "arrays alive after the pass: "
+                        + step.getManagedArrays().stream().map(a -> a.getShape() + " " + a.getDataType()).toList());
                 collector.backward(pass.output().sum());
             }
             for (Map.Entry<String, NDArray> p : net.trainableParameters().entrySet()) {
