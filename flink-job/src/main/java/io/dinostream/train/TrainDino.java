@@ -57,6 +57,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     private transient volatile double imagesPerSecond;
     private transient long windowStartNanos;
     private transient long windowStartImages;
+    private transient IdleShare idle;
     private transient long lastProgressNanos;
     private transient CollapseGuard guard;
     private transient CollapseGuard.Status collapse;
@@ -98,6 +99,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     public void open() throws Exception {
         super.open();
         MetricGroup m = getMetricGroup();
+        idle = new IdleShare(5);
         gauge(m, "loss", () -> last == null ? Double.NaN : last.loss());
         gauge(m, "lr", () -> last == null ? Double.NaN : last.lr());
         gauge(m, "weightDecay", () -> last == null ? Double.NaN : last.weightDecay());
@@ -106,6 +108,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         gauge(m, "teacherEntropy", () -> last == null ? Double.NaN : last.teacherEntropy());
         gauge(m, "teacherBatchEntropy", () -> last == null ? Double.NaN : last.teacherBatchEntropy());
         gauge(m, "imagesPerSecond", () -> imagesPerSecond);
+        gauge(m, "idleShare", idle::value);
         m.gauge("step", (Gauge<Long>) () -> trainer.trainer().stepCount());
         m.gauge("imagesSeen", (Gauge<Long>) () -> trainer.trainer().imagesSeen());
         m.gauge("nonFiniteSteps", (Gauge<Long>) () -> trainer.trainer().nonFiniteSteps());
@@ -144,6 +147,7 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
     private void report(TrainingReport report) {
         last = report;
         long now = System.nanoTime();
+        idle.stepEnded(now, report.seconds());
         double elapsed = (now - windowStartNanos) / 1e9;
         if (elapsed >= 5 || imagesPerSecond == 0) {
             imagesPerSecond = (report.imagesSeen() - windowStartImages) / elapsed;
@@ -165,7 +169,8 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         collapse = status;
         if (now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
             lastProgressNanos = now;
-            PROGRESS.info(progressLine(report, imagesPerSecond, trainer.lastSnapshotStep(), config.model().outDim())
+            PROGRESS.info(progressLine(report, imagesPerSecond, idle.value(), trainer.lastSnapshotStep(),
+                    config.model().outDim())
                     + (status == CollapseGuard.Status.HEALTHY ? "" : "  COLLAPSE: " + status));
         }
         output.collect(new StreamRecord<>(report));
@@ -176,12 +181,17 @@ public final class TrainDino extends AbstractStreamOperator<TrainingReport>
         output.collect(SNAPSHOTS, new StreamRecord<>(snapshot));
     }
 
-    /** The progress line: step, loss, lr, teacher entropy against ln K, images/s, last snapshot. */
-    public static String progressLine(TrainingReport r, double imagesPerSecond, long lastSnapshotStep, int prototypes) {
+    /**
+     * The progress line: step, loss, lr, teacher entropy against ln K, images/s, the trainer's idle
+     * share ({@link IdleShare}), last snapshot.
+     */
+    public static String progressLine(TrainingReport r, double imagesPerSecond, double idleShare,
+            long lastSnapshotStep, int prototypes) {
         return String.format(
-                "step %d  loss %.4f  lr %.2e  teacher entropy %.2f (batch mean %.2f) / ln K %.2f  %.1f images/s  last checkpoint %s  (%d images seen%s)",
+                "step %d  loss %.4f  lr %.2e  teacher entropy %.2f (batch mean %.2f) / ln K %.2f  %.1f images/s%s  last checkpoint %s  (%d images seen%s)",
                 r.step() + 1, r.loss(), r.lr(), r.teacherEntropy(), r.teacherBatchEntropy(), Math.log(prototypes),
                 imagesPerSecond,
+                Double.isNaN(idleShare) ? "" : String.format("  trainer idle %.0f %%", 100 * idleShare),
                 lastSnapshotStep < 0 ? "none yet" : "step " + lastSnapshotStep, r.imagesSeen(),
                 r.nonFiniteSteps() > 0 ? ", " + r.nonFiniteSteps() + " non-finite steps skipped" : "");
     }
