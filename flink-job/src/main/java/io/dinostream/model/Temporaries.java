@@ -5,10 +5,7 @@ import ai.djl.ndarray.NDScope;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -38,30 +35,22 @@ public final class Temporaries {
 
     private Temporaries() {}
 
-    /** Runs {@code pass} and closes every array it made except the one it returns. */
-    public static NDArray freedAfter(Supplier<NDArray> pass) {
-        return freedAfter(pass, List::of);
-    }
-
     /**
-     * Runs {@code pass} and closes every array it made except those {@code kept} names in its
-     * result. Kept arrays the pass made join the enclosing scope, as if made there, so an enclosing
-     * pass frees them in turn once it is done with them; arrays it was given (an input passed
-     * through) stay where they were.
+     * Runs {@code pass} and closes every array it made except the one it returns. That one, if the
+     * pass made it, joins the enclosing scope as if made there, so an enclosing pass frees it in turn
+     * once it is done with it; an array the pass was given and returned (an input passed through)
+     * stays where it was.
      */
-    public static <T> T freedAfter(Supplier<T> pass, Function<T, List<NDArray>> kept) {
-        T result;
-        List<NDArray> made = new ArrayList<>();
+    public static NDArray freedAfter(Supplier<NDArray> pass) {
+        NDArray result;
+        boolean made;
         try (NDScope scope = new NDScope()) {
             result = pass.get();
-            IdentityHashMap<?, ?> registered = (IdentityHashMap<?, ?>) REGISTERED.get(scope);
-            for (NDArray array : kept.apply(result)) {
-                if (registered.remove(array) != null) {
-                    made.add(array);
-                }
-            }
+            made = ((IdentityHashMap<?, ?>) REGISTERED.get(scope)).remove(result) != null;
         }
-        made.forEach(NDScope::register);
+        if (made) {
+            NDScope.register(result);
+        }
         return result;
     }
 }
