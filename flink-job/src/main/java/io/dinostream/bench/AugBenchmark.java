@@ -275,10 +275,9 @@ public final class AugBenchmark {
     }
 
     private static RgbImage crop(RgbImage image, int x0, int y0, int size) {
-        byte[] all = image.toBytes();
         byte[] out = new byte[size * size * 3];
         for (int y = 0; y < size; y++) {
-            System.arraycopy(all, ((y0 + y) * image.width() + x0) * 3, out, y * size * 3, size * 3);
+            image.copyRow(x0, y0 + y, size, out, y * size * 3);
         }
         return new RgbImage(size, size, out);
     }
