@@ -110,20 +110,20 @@ class BasicBlockResNet(torchvision.models.resnet.ResNet):
         self.avgpool, self.fc = nn.AdaptiveAvgPool2d((1, 1)), nn.Identity()
 
 BASIC_BLOCKS = {"resnet10": [1, 1, 1, 1], "resnet18": [2, 2, 2, 2], "resnet34": [3, 4, 6, 3]}
+head = lambda dim: DINOHead(dim, a.out_dim, a.hidden_dim, a.bottleneck_dim, a.head_bn == "true")
 if a.arch in BASIC_BLOCKS or a.arch == "resnet50":
     if a.arch == "resnet50":
         make, dim = torchvision.models.resnet50, 2048
     else:
         make, dim = lambda: BasicBlockResNet(BASIC_BLOCKS[a.arch], a.width, a.small_stem == "true"), 8 * a.width
-    head = lambda: DINOHead(dim, a.out_dim, a.hidden_dim, a.bottleneck_dim, a.head_bn == "true")
-    student = MultiCropWrapper(make(), head())
-    teacher = MultiCropWrapper(make(), head())
+    student = MultiCropWrapper(make(), head(dim))
+    teacher = MultiCropWrapper(make(), head(dim))
 else:  # main_dino.py: the student with drop_path_rate, the teacher without
     import vision_transformer as vits
     s_vit = vits.__dict__[a.arch](patch_size=a.patch_size, drop_path_rate=a.drop_path, img_size=[a.global_size])
     t_vit = vits.__dict__[a.arch](patch_size=a.patch_size, img_size=[a.global_size])
-    student = MultiCropWrapper(s_vit, DINOHead(s_vit.embed_dim, a.out_dim, a.hidden_dim, a.bottleneck_dim, a.head_bn == "true"))
-    teacher = MultiCropWrapper(t_vit, DINOHead(t_vit.embed_dim, a.out_dim, a.hidden_dim, a.bottleneck_dim, a.head_bn == "true"))
+    student = MultiCropWrapper(s_vit, head(s_vit.embed_dim))
+    teacher = MultiCropWrapper(t_vit, head(t_vit.embed_dim))
 student, teacher = student.to(dev), teacher.to(dev)
 teacher.load_state_dict(student.state_dict())
 for q in teacher.parameters(): q.requires_grad = False
