@@ -92,7 +92,7 @@ public final class DecodeImage extends ProcessFunction<RawRecord, DecodedImage> 
         }
         decoded.inc();
         // Outside the try: chained operators run inside collect(), and their failures are theirs.
-        out.collect(new DecodedImage(event.getId(), record.position(), image, event.getLabel()));
+        out.collect(new DecodedImage(event.getId(), record.position(), image, event.getLabel(), 0, record.timestamp()));
     }
 
     /**

@@ -40,15 +40,19 @@ public final class StreamTypes {
 
     /** Bit of the position's flag byte that says a replay number follows the position. */
     private static final int REPLAY_FLAG = 2;
+    /** Bit of the position's flag byte that says a record time follows (after the replay number). */
+    private static final int TIME_FLAG = 4;
 
     /**
-     * A position and a replay number (0: not a replay). Format 1 wrote the position's presence as a
-     * boolean byte, 0 or 1; a replay sets bit 1 of that byte and appends its number after the
-     * position. So what format 1 wrote reads back unchanged, and an image that is not a replay is
-     * written byte for byte as format 1 wrote it.
+     * A position, a replay number (0: not a replay) and a record time ({@link DecodedImage#NO_TIME}:
+     * none). Format 1 wrote the position's presence as a boolean byte, 0 or 1; a replay sets bit 1 of
+     * that byte and appends its number after the position, a time sets bit 2 and appends it after
+     * that. So what format 1 wrote reads back unchanged, and an image with neither is written byte for
+     * byte as format 1 wrote it.
      */
-    static void writePositionAndReplay(SourcePosition p, long replay, DataOutputView out) throws IOException {
-        out.writeByte((p != null ? 1 : 0) | (replay > 0 ? REPLAY_FLAG : 0));
+    static void writePositionAndReplay(SourcePosition p, long replay, long time, DataOutputView out)
+            throws IOException {
+        out.writeByte((p != null ? 1 : 0) | (replay > 0 ? REPLAY_FLAG : 0) | (time >= 0 ? TIME_FLAG : 0));
         if (p != null) {
             LengthSafeStrings.write(p.topic(), out);
             out.writeInt(p.partition());
@@ -57,14 +61,17 @@ public final class StreamTypes {
         if (replay > 0) {
             out.writeLong(replay);
         }
+        if (time >= 0) {
+            out.writeLong(time);
+        }
     }
 
-    /** What {@link #writePositionAndReplay} wrote: the position (or null) and the replay number. */
-    record PositionAndReplay(SourcePosition position, long replay) {}
+    /** What {@link #writePositionAndReplay} wrote: the position (or null), the replay number and the time. */
+    record PositionAndReplay(SourcePosition position, long replay, long time) {}
 
     static PositionAndReplay readPositionAndReplay(DataInputView in) throws IOException {
         int flags = in.readUnsignedByte();
-        if ((flags & ~(1 | REPLAY_FLAG)) != 0) {
+        if ((flags & ~(1 | REPLAY_FLAG | TIME_FLAG)) != 0) {
             throw new IOException("corrupt position flags " + flags);
         }
         SourcePosition p = (flags & 1) != 0
@@ -73,7 +80,11 @@ public final class StreamTypes {
         if (replay < 0) {
             throw new IOException("corrupt replay number " + replay);
         }
-        return new PositionAndReplay(p, replay);
+        long time = (flags & TIME_FLAG) != 0 ? in.readLong() : DecodedImage.NO_TIME;
+        if ((flags & TIME_FLAG) != 0 && time < 0) {
+            throw new IOException("corrupt record time " + time);
+        }
+        return new PositionAndReplay(p, replay, time);
     }
 
     /**
@@ -176,7 +187,7 @@ public final class StreamTypes {
         @Override
         protected void write(DecodedImage d, DataOutputView out) throws IOException {
             LengthSafeStrings.write(d.id(), out);
-            writePositionAndReplay(d.position(), d.replay(), out);
+            writePositionAndReplay(d.position(), d.replay(), d.time(), out);
             writeImage(d.image(), out);
             LengthSafeStrings.write(d.label(), out);
         }
@@ -185,7 +196,7 @@ public final class StreamTypes {
         protected DecodedImage read(DataInputView in) throws IOException {
             String id = LengthSafeStrings.read(in);
             PositionAndReplay p = readPositionAndReplay(in);
-            return new DecodedImage(id, p.position(), readImage(in), LengthSafeStrings.read(in), p.replay());
+            return new DecodedImage(id, p.position(), readImage(in), LengthSafeStrings.read(in), p.replay(), p.time());
         }
 
         @Override
@@ -208,7 +219,7 @@ public final class StreamTypes {
         @Override
         protected void write(CropSet c, DataOutputView out) throws IOException {
             LengthSafeStrings.write(c.sourceId(), out);
-            writePositionAndReplay(c.position(), c.replay(), out);
+            writePositionAndReplay(c.position(), c.replay(), DecodedImage.NO_TIME, out);
             writeImages(c.globalViews(), out);
             writeImages(c.localViews(), out);
         }

@@ -105,10 +105,10 @@ class DecodeImageTest {
     }
 
     @Test
-    void aGoodEventComesOutDecodedWithItsIdPositionAndLabel() throws Exception {
+    void aGoodEventComesOutDecodedWithItsIdPositionLabelAndRecordTime() throws Exception {
         open().processElement(new StreamRecord<>(record("k", png("cam-1/7").setLabel("cat").build().toByteArray(), 41)));
 
-        assertEquals(List.of(new DecodedImage("cam-1/7", new SourcePosition("images", 2, 41), PIXELS, "cat")),
+        assertEquals(List.of(new DecodedImage("cam-1/7", new SourcePosition("images", 2, 41), PIXELS, "cat", 0, 1_000L)),
                 harness.extractOutputValues());
         assertEquals(List.of(), deadLetters());
     }

@@ -213,6 +213,29 @@ final class StreamTypesTest {
         assertEquals(decoded, roundTrip(StreamTypes.DECODED_IMAGE, decoded));
     }
 
+    /** The Kafka record's time travels with the image; an image without one is written as format 1 wrote it. */
+    @Test
+    void decodedImageKeepsItsRecordTimeAndAnUntimedOneItsFormatOneBytes() throws IOException {
+        for (SourcePosition p : new SourcePosition[] {POSITION, null}) {
+            DecodedImage timed = new DecodedImage("event-17", p, image(5, 4, 0), "7", 0, 1_764_000_000_123L);
+            assertEquals(timed, roundTrip(StreamTypes.DECODED_IMAGE, timed));
+            assertEquals(1_764_000_000_123L, roundTrip(StreamTypes.DECODED_IMAGE, timed.asReplay(5)).time());
+        }
+        DataOutputSerializer formatOne = new DataOutputSerializer(128);
+        LengthSafeStrings.write("event-17", formatOne);
+        formatOne.writeBoolean(true);
+        LengthSafeStrings.write(POSITION.topic(), formatOne);
+        formatOne.writeInt(POSITION.partition());
+        formatOne.writeLong(POSITION.offset());
+        formatOne.writeInt(5);
+        formatOne.writeInt(4);
+        formatOne.write(image(5, 4, 0).toBytes());
+        LengthSafeStrings.write("7", formatOne);
+        DecodedImage untimed = new DecodedImage("event-17", POSITION, image(5, 4, 0), "7");
+        assertArrayEquals(formatOne.getCopyOfBuffer(), bytesOf(serializer(StreamTypes.DECODED_IMAGE), untimed));
+        assertEquals(DecodedImage.NO_TIME, untimed.time());
+    }
+
     @Test
     void decodedImageWithoutPositionRoundTrips() throws IOException {
         DecodedImage decoded = new DecodedImage("file-3.png", null, image(3, 7, 9));
