@@ -385,6 +385,7 @@ final class ClusterIT {
         // and pendingImages, which replays would add to; the replay stage's own restore is exact in
         // ReplayStageTest and StreamingJobTest.
         a.put("--replay.fraction", "0");
+        a.put("--replay.max-lag", "0"); // and every image trained on, however long the cluster takes to start
         a.putAll(overrides);
         List<String> args = new ArrayList<>();
         a.forEach((k, v) -> {

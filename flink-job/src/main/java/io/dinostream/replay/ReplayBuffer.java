@@ -23,11 +23,15 @@ import java.util.function.Consumer;
  * replay, so 0.5 sends one replay after each new image, exactly.
  *
  * <p>Everything it decides with lives in a {@link Store} — the stored images, per slot their
- * metadata, and four counters (the random generator's state, images seen, replays sent, the
- * credit) — and what it keeps on the heap (ages, labels, sizes, features and nearest neighbours) is
+ * metadata, and its counters (the random generator's state, images seen, replays sent, the
+ * credit, images held by the window, stale images) — and what it keeps on the heap (ages, labels, sizes, features and nearest neighbours) is
  * a function of that store, rebuilt on first use. So a buffer over a restored store continues
  * exactly as the original would have, bit for bit: ties are broken by slot index, and the nearest
  * neighbours are maintained so that they always equal a rebuild's.
+ *
+ * <p>A stale image (its Kafka record older than {@link ReplaySettings#maxLag()} when it arrives) is not
+ * sent: it is offered to the buffer only, buys no replays, and is counted. So a job that cannot keep
+ * up with its stream skips ahead to the present while its buffer still samples all of the stream.
  */
 public final class ReplayBuffer {
 
@@ -124,10 +128,10 @@ public final class ReplayBuffer {
 
     /** The buffer at a glance, for gauges: ages are in images seen since an image was stored. */
     public record Stats(int size, long bytes, long seen, long replays, double meanAge, long maxAge, int labels,
-            double labelEntropy, int held) {
+            double labelEntropy, int held, long stale) {
 
         /** An empty buffer's. */
-        public static final Stats EMPTY = new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+        public static final Stats EMPTY = new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     static final int FEATURE_SIDE = 8;
@@ -143,6 +147,7 @@ public final class ReplayBuffer {
     private long replays;
     private double credit;
     private int held;
+    private long stale;
 
     private int size;
     private long bytes;
@@ -160,12 +165,13 @@ public final class ReplayBuffer {
     }
 
     /**
-     * Takes one new image. With a shuffle window it is held and a held image (or itself) goes on;
+     * Takes one new image, arriving at now (ms since the epoch). A stale one is only offered to the
+     * buffer. Otherwise, with a shuffle window it is held and a held image (or itself) goes on;
      * whatever goes on is sent, offered to the buffer and followed by the replays its credit buys.
-     * With neither replay nor a window the image only passes through — once the window that a
-     * restored state may still hold (from a run with a window) has been sent on.
+     * With neither replay, a window nor a lag limit the image only passes through — once the window
+     * that a restored state may still hold (from a run with a window) has been sent on.
      */
-    public void offer(DecodedImage image, Consumer<DecodedImage> out) {
+    public void offer(DecodedImage image, long now, Consumer<DecodedImage> out) {
         load();
         if (!settings.stateful() && held == 0) {
             out.accept(image);
@@ -174,6 +180,15 @@ public final class ReplayBuffer {
         while (held > settings.shuffleWindow()) {
             // A restore with a smaller window (or none): what no longer fits goes on first, in slot order.
             pass(release(held - 1), out);
+        }
+        if (settings.stale(image.time(), now)) {
+            stale++;
+            if (settings.enabled()) {
+                seen++;
+                admit(image);
+            }
+            saveCounters();
+            return;
         }
         if (settings.shuffleWindow() > 0) {
             image = shuffle(image);
@@ -231,7 +246,7 @@ public final class ReplayBuffer {
     }
 
     private void saveCounters() {
-        store.counters(new long[] {rng.state(), seen, replays, Double.doubleToRawLongBits(credit), held});
+        store.counters(new long[] {rng.state(), seen, replays, Double.doubleToRawLongBits(credit), held, stale});
     }
 
     // ------------------------------------------------------------------ policies
@@ -244,15 +259,22 @@ public final class ReplayBuffer {
     }
 
     private void admitReservoir(DecodedImage image) {
+        // A full buffer draws first, so that the images it turns away (most of a long stream, and all
+        // the stale ones of a lagging job) cost no encoding.
+        boolean full = size >= settings.capacity();
+        long j = full ? draw() : -1;
+        if (j >= size) {
+            return;
+        }
         byte[] stored = StoredImage.encode(image);
         if (stored.length > settings.maxBytes()) {
             return;
         }
         int slot;
-        if (size < settings.capacity() && bytes + stored.length <= settings.maxBytes()) {
+        if (!full && bytes + stored.length <= settings.maxBytes()) {
             slot = append();
         } else {
-            long j = (long) (rng.nextDouble() * seen);
+            j = full ? j : draw();
             if (j >= size) {
                 return;
             }
@@ -271,6 +293,11 @@ public final class ReplayBuffer {
                 slot = victim; // the new image moved into the hole
             }
         }
+    }
+
+    /** Reservoir sampling's draw: a uniform index below the number of images seen. */
+    private long draw() {
+        return (long) (rng.nextDouble() * seen);
     }
 
     private void admitMinRed(DecodedImage image) {
@@ -563,6 +590,7 @@ public final class ReplayBuffer {
         replays = c == null ? 0 : c[2];
         credit = c == null ? 0 : Double.longBitsToDouble(c[3]);
         held = c == null || c.length < 5 ? 0 : (int) c[4]; // buffers of earlier builds had no window
+        stale = c == null || c.length < 6 ? 0 : c[5]; // nor a lag limit
         Map<Integer, byte[]> metas = store.metas();
         size = metas.size();
         int cap = Math.max(16, size);
@@ -635,7 +663,7 @@ public final class ReplayBuffer {
             entropy -= p * Math.log(p);
         }
         return new Stats(size, bytes, seen, replays, size == 0 ? 0 : ageSum / size, maxAge, perLabel.size(), entropy,
-                held);
+                held, stale);
     }
 
     /** The stored images by slot, decoded (loads the buffer if needed). */

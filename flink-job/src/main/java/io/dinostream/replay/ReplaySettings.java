@@ -17,9 +17,13 @@ import java.util.List;
  * @param policy which images the buffer keeps
  * @param shuffleWindow new images held and sent on in random order (a shuffle buffer of this many
  *     images, as tf.data's), so that a batch mixes images from this far apart in the stream; 0: none
+ * @param maxLag seconds an image's Kafka record may be old when it reaches the stage and still go to
+ *     the trainer as new; an older (stale) one only goes into the buffer (or, without replay, nowhere),
+ *     so that a job slower than its stream trains on the present and samples the past instead of
+ *     falling ever further behind; 0: no limit (every image goes to the trainer, however late)
  */
-public record ReplaySettings(double fraction, int capacity, long maxBytes, ReplayPolicy policy, int shuffleWindow)
-        implements Serializable {
+public record ReplaySettings(double fraction, int capacity, long maxBytes, ReplayPolicy policy, int shuffleWindow,
+        double maxLag) implements Serializable {
 
     public static final Option<Double> FRACTION = Option.number("replay.fraction", "0.5",
             "share of the images the trainer gets that are replayed from the buffer (fresh views of stored"
@@ -38,23 +42,36 @@ public record ReplaySettings(double fraction, int capacity, long maxBytes, Repla
                     + " in the stream (each image waits until this many have arrived after it, on average); 0: none")
             .between(0, 1_000_000);
 
+    public static final Option<Double> MAX_LAG = Option.number("replay.max-lag", "0",
+            "seconds a Kafka record may be old (its timestamp against the job's clock) and still reach the trainer as"
+                    + " a new image; older ones go into the replay buffer only (without replay: are skipped), counted"
+                    + " in imagesStale, so a job slower than its stream trains on the present and samples the past;"
+                    + " 0: none skipped, the job trains on every image however far it lags").between(0, 1e9);
+
     /** The replay.* options, in help order. */
-    public static final List<Option<?>> OPTIONS = List.of(FRACTION, CAPACITY, MAX_BYTES, POLICY, SHUFFLE_WINDOW);
+    public static final List<Option<?>> OPTIONS = List.of(FRACTION, CAPACITY, MAX_BYTES, POLICY, SHUFFLE_WINDOW,
+            MAX_LAG);
 
     public ReplaySettings {
         FRACTION.require(fraction);
         CAPACITY.require(capacity);
         MAX_BYTES.require(maxBytes);
         SHUFFLE_WINDOW.require(shuffleWindow);
+        MAX_LAG.require(maxLag);
         if (policy == null) {
             throw new IllegalArgumentException("a replay policy is needed");
         }
     }
 
+    /** No lag limit. */
+    public ReplaySettings(double fraction, int capacity, long maxBytes, ReplayPolicy policy, int shuffleWindow) {
+        this(fraction, capacity, maxBytes, policy, shuffleWindow, 0);
+    }
+
     /** The replay.* options' values. */
     public static ReplaySettings from(OptionValues values) {
         return new ReplaySettings(values.get(FRACTION), values.get(CAPACITY), values.get(MAX_BYTES), values.get(POLICY),
-                values.get(SHUFFLE_WINDOW));
+                values.get(SHUFFLE_WINDOW), values.get(MAX_LAG));
     }
 
     /** Replay off: every image passes through once, in order, nothing is stored. */
@@ -67,9 +84,14 @@ public record ReplaySettings(double fraction, int capacity, long maxBytes, Repla
         return fraction > 0;
     }
 
-    /** Whether the stage holds or stores anything: replay, or a shuffle window. */
+    /** Whether the stage holds, stores or counts anything: replay, a shuffle window, or a lag limit. */
     public boolean stateful() {
-        return enabled() || shuffleWindow > 0;
+        return enabled() || shuffleWindow > 0 || maxLag > 0;
+    }
+
+    /** Whether an image whose Kafka record has the given time is stale at now (both in ms since the epoch). */
+    public boolean stale(long recordTime, long now) {
+        return maxLag > 0 && recordTime >= 0 && now - recordTime > maxLag * 1000;
     }
 
     /** Replays per new image, on average: fraction / (1 - fraction). */

@@ -13,6 +13,8 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -35,7 +37,11 @@ import java.util.function.ToDoubleFunction;
  * capacity), {@code replayMeanAge} and {@code replayMaxAge} (in images seen since an image was
  * stored), {@code replayLabels} (distinct labels stored, for labelled streams) and {@code
  * replayLabelEntropy} (nats; ln of the number of classes when they are balanced), {@code replaysSent},
- * {@code shuffleWindowImages} (new images held by the shuffle window, {@code --replay.shuffle-window}).
+ * {@code shuffleWindowImages} (new images held by the shuffle window, {@code --replay.shuffle-window}),
+ * {@code imagesStale} (images not sent to the trainer because their Kafka record was older than
+ * {@code --replay.max-lag} when it arrived, since the job started from empty state) and {@code
+ * recordLagSeconds} (how old the last image's Kafka record was when it arrived: how far the job lags
+ * its stream). While images are stale the log says so, at most once a minute.
  *
  * <p>The shuffle window holds new images and sends them on in random order (a shuffle buffer), so
  * that a batch mixes images up to that far apart in the stream. Held images are operator state:
@@ -51,12 +57,20 @@ public final class ReplayStage extends KeyedProcessFunction<Integer, DecodedImag
     /** How often (in new images) the gauges' figures are recomputed, on the task thread. */
     private static final int STATS_EVERY = 64;
 
+    /** Least time between two log lines about stale images. */
+    private static final long STALE_LOG_EVERY_MS = 60_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayStage.class);
+
     private final ReplaySettings settings;
     private final long seed;
 
     private transient ReplayBuffer buffer;
     private transient volatile ReplayBuffer.Stats stats;
     private transient long offers;
+    private transient volatile double lagSeconds;
+    private transient long staleLogged;
+    private transient long staleLoggedAt;
 
     public ReplayStage(ReplaySettings settings, long seed) {
         this.settings = settings;
@@ -95,6 +109,8 @@ public final class ReplayStage extends KeyedProcessFunction<Integer, DecodedImag
         gauge(m, "replayLabelEntropy", ReplayBuffer.Stats::labelEntropy);
         m.gauge("replaysSent", (Gauge<Long>) () -> stats.replays());
         m.gauge("shuffleWindowImages", (Gauge<Integer>) () -> stats.held());
+        m.gauge("imagesStale", (Gauge<Long>) () -> stats.stale());
+        m.gauge("recordLagSeconds", (Gauge<Double>) () -> lagSeconds);
     }
 
     private void gauge(MetricGroup m, String name, ToDoubleFunction<ReplayBuffer.Stats> value) {
@@ -103,9 +119,26 @@ public final class ReplayStage extends KeyedProcessFunction<Integer, DecodedImag
 
     @Override
     public void processElement(DecodedImage image, Context ctx, Collector<DecodedImage> out) {
-        buffer.offer(image, out::collect);
+        long now = ctx.timerService().currentProcessingTime();
+        if (image.time() != DecodedImage.NO_TIME) {
+            lagSeconds = (now - image.time()) / 1000.0;
+        }
+        buffer.offer(image, now, out::collect);
         if (settings.stateful() && offers++ % STATS_EVERY == 0) {
             stats = buffer.stats();
+            logStale(now);
+        }
+    }
+
+    /** Says, at most once a minute, how many images went stale since it last said so. */
+    private void logStale(long now) {
+        long stale = stats.stale();
+        if (stale > staleLogged && now - staleLoggedAt >= STALE_LOG_EVERY_MS) {
+            LOG.info("the job lags its stream by {} s, more than --replay.max-lag {} s: {} stale images since the last"
+                    + " report ({} in all) went {}", String.format("%.0f", lagSeconds), settings.maxLag(),
+                    stale - staleLogged, stale, settings.enabled() ? "into the replay buffer only" : "untrained");
+            staleLogged = stale;
+            staleLoggedAt = now;
         }
     }
 

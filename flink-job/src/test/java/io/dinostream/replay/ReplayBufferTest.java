@@ -33,12 +33,21 @@ class ReplayBufferTest {
                 Integer.toString((i / run) % classes));
     }
 
+    /**
+     * Offers images from..to-1, image i in a record of time 10 i ms; each reaches the buffer at once
+     * except every third (i % 3 == 1), which comes 5 s late: stale under a lag limit of 2 s.
+     */
     static List<DecodedImage> offerAll(ReplayBuffer buffer, int from, int to, int run, int classes) {
         List<DecodedImage> out = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            buffer.offer(image(i, run, classes, i % 3 == 0), out::add);
+            buffer.offer(image(i, run, classes, i % 3 == 0).at(10L * i), 10L * i + (i % 3 == 1 ? 5000 : 0), out::add);
         }
         return out;
+    }
+
+    /** Whether offerAll delivers image i late. */
+    static boolean late(int i) {
+        return i % 3 == 1;
     }
 
     @Test
@@ -123,7 +132,7 @@ class ReplayBufferTest {
         // 30 distinct images sent again and again: duplicates are the most redundant and leave first
         for (int pass = 0; pass < 5; pass++) {
             for (int i = 0; i < 30; i++) {
-                buffer.offer(image(i, 3, 10, i % 2 == 0), d -> {});
+                buffer.offer(image(i, 3, 10, i % 2 == 0), 0, d -> {});
             }
             assertTrue(buffer.neighboursAreExact(), "pass " + pass);
         }
@@ -136,6 +145,7 @@ class ReplayBufferTest {
         for (ReplayPolicy policy : ReplayPolicy.values()) {
             for (int window : new int[] {0, 25}) {
                 restoresExactly(new ReplaySettings(0.4, 60, 40 * 200, policy, window));
+                restoresExactly(new ReplaySettings(0.4, 60, 40 * 200, policy, window, 2));
             }
         }
     }
@@ -153,6 +163,44 @@ class ReplayBufferTest {
         assertEquals(original.contents(), restored.contents(), settings.toString());
         assertTrue(restored.neighboursAreExact() && original.neighboursAreExact(), settings.toString());
         assertEquals(settings.shuffleWindow(), restored.stats().held(), settings.toString());
+        assertEquals(original.stats(), restored.stats(), settings.toString());
+        assertEquals(settings.maxLag() > 0 ? 233 : 0, restored.stats().stale(), settings + ": every third of 700");
+    }
+
+    @Test
+    void aLaggingJobSendsOnlyFreshImagesAndItsBufferStillSamplesTheStaleOnes() {
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0.5, 1000, 1 << 30, ReplayPolicy.RESERVOIR, 0, 2), 1,
+                new ReplayBuffer.MapStore());
+        List<DecodedImage> out = offerAll(buffer, 0, 600, 50, 10);
+        List<DecodedImage> fresh = out.stream().filter(d -> !d.isReplay()).toList();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            if (!late(i)) {
+                expected.add("img-" + i);
+            }
+        }
+        assertEquals(expected, fresh.stream().map(DecodedImage::id).toList(), "the fresh images, in order");
+        assertEquals(400, out.size() - fresh.size(), "stale images buy no replays: one per fresh image");
+        assertEquals(200, buffer.stats().stale());
+        assertEquals(600, buffer.contents().size(), "every image, stale or not, went into the buffer");
+        assertTrue(out.stream().filter(DecodedImage::isReplay).anyMatch(d -> late(Integer.parseInt(d.id().substring(4)))),
+                "stale images reach the trainer as replays");
+    }
+
+    @Test
+    void withoutReplayALaggingJobSkipsStaleImagesAndCountsThem() {
+        ReplayBuffer.MapStore store = new ReplayBuffer.MapStore();
+        ReplayBuffer buffer = new ReplayBuffer(new ReplaySettings(0, 1, 1, ReplayPolicy.RESERVOIR, 0, 2), 1, store);
+        List<DecodedImage> out = offerAll(buffer, 0, 300, 50, 10);
+        assertEquals(200, out.size());
+        assertTrue(out.stream().noneMatch(d -> late(Integer.parseInt(d.id().substring(4))) || d.isReplay()));
+        assertEquals(100, buffer.stats().stale());
+        assertTrue(store.metas().isEmpty(), "nothing stored");
+        // images without a record time (from files) are never stale, however late the clock
+        List<DecodedImage> untimed = new ArrayList<>();
+        buffer.offer(image(300, 50, 10, false), Long.MAX_VALUE, untimed::add);
+        assertEquals(1, untimed.size());
+        assertEquals(100, buffer.stats().stale());
     }
 
     static ReplayBuffer.MapStore copy(ReplayBuffer.MapStore store) {
@@ -213,7 +261,7 @@ class ReplayBufferTest {
         List<DecodedImage> out = new ArrayList<>();
         ReplayBuffer smaller = new ReplayBuffer(new ReplaySettings(0.5, 10, 1 << 20, ReplayPolicy.RESERVOIR, 0), 4,
                 store);
-        smaller.offer(image(80, 10, 5, false), out::add);
+        smaller.offer(image(80, 10, 5, false), 0, out::add);
         assertEquals(0, smaller.stats().held());
         assertEquals(51 * 2, out.size(), "the 50 held and the new image, each followed by one replay");
         assertEquals("img-80", out.get(100).id());
@@ -223,8 +271,8 @@ class ReplayBufferTest {
         offerAll(new ReplayBuffer(new ReplaySettings(0, 1, 1, ReplayPolicy.RESERVOIR, 50), 4, held), 0, 80, 10, 5);
         List<DecodedImage> passed = new ArrayList<>();
         ReplayBuffer off = new ReplayBuffer(ReplaySettings.off(), 4, held);
-        off.offer(image(80, 10, 5, false), passed::add);
-        off.offer(image(81, 10, 5, false), passed::add);
+        off.offer(image(80, 10, 5, false), 0, passed::add);
+        off.offer(image(81, 10, 5, false), 0, passed::add);
         assertEquals(52, passed.size(), "the 50 held, then each new image");
         assertEquals(List.of("img-80", "img-81"), passed.subList(50, 52).stream().map(DecodedImage::id).toList());
         assertEquals(52, passed.stream().map(DecodedImage::id).distinct().count(), "each image once");

@@ -9,6 +9,7 @@ import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -71,6 +72,27 @@ class ReplayStageTest {
             KeyedOneInputStreamOperatorTestHarness<Integer, DecodedImage, DecodedImage> h) throws Exception {
         h.getOperator().setCurrentKey(ReplayStage.KEY);
         return stage.buffer().contents();
+    }
+
+    /** The stage judges staleness by the harness's processing time against each image's record time. */
+    @Test
+    void staleImagesGoIntoTheBufferOnlyAndAreCounted() throws Exception {
+        ReplayStage stage = new ReplayStage(new ReplaySettings(0.5, 80, 1 << 20, ReplayPolicy.RESERVOIR, 0, 2), 42);
+        try (var h = harness(stage, "hashmap")) {
+            h.open();
+            h.setProcessingTime(60_000);
+            for (int i = 0; i < 40; i++) {
+                long time = i % 2 == 0 ? 59_000 : 57_999; // 1 s old: fresh; 2.001 s old: stale
+                h.processElement(new StreamRecord<>(ReplayBufferTest.image(i, 10, 4, true).at(time)));
+            }
+            List<DecodedImage> out = h.extractOutputValues();
+            List<DecodedImage> fresh = out.stream().filter(d -> !d.isReplay()).toList();
+            assertEquals(20, fresh.size());
+            assertTrue(fresh.stream().allMatch(d -> d.time() == 59_000), "only fresh images go on as new");
+            assertEquals(20, out.size() - fresh.size(), "one replay per fresh image");
+            assertEquals(40, contents(stage, h).size(), "the stale ones are in the buffer");
+            assertEquals(20, stage.buffer().stats().stale());
+        }
     }
 
     @ParameterizedTest(name = "{0} {1} shuffle window {2}")
