@@ -9,6 +9,7 @@ import io.dinostream.config.OptionValues;
 import io.dinostream.config.PassThrough;
 import io.dinostream.datasets.DatasetProducer;
 import io.dinostream.datasets.StreamOrder;
+import io.dinostream.datasets.SyntheticSource;
 import io.dinostream.monitor.ProbeScorer;
 import io.dinostream.publish.CheckpointPublisher;
 import io.dinostream.publish.Latest;
@@ -124,6 +125,11 @@ public final class Demo {
             flags.put("flink.checkpoint-dir", workdir.resolve("flink-checkpoints").toUri().toString());
             flags.put("flink.resume-from", FlinkSettings.NEWEST);
             flags.put("flink.rest-port", Integer.toString(webPort));
+            if (!given.get(LOOP) && !given.get(DATASET).startsWith(SyntheticSource.SOURCE)) {
+                // A finite dataset sent once is a backlog, not a live stream: train on all of it, however
+                // slowly, instead of skipping what has waited longer than --replay.max-lag and then idling.
+                flags.put("replay.max-lag", "0");
+            }
             flags.putAll(jobFlags);
             JobConfig config = JobConfig.fromFlags(flags);
             for (String topic : config.kafka().topics()) {

@@ -10,7 +10,7 @@ import java.util.List;
  * The replay stage ({@code replay.*}): what share of the images that reach the trainer are replayed
  * from its buffer, how large the buffer may grow (images and bytes), and which images it keeps.
  *
- * @param fraction share of the images the trainer gets that are replays, in [0, 0.9]; 0 turns the
+ * @param fraction share of the images the trainer gets that are replays, in [0, 0.99]; 0 turns the
  *     stage into a pass-through that stores nothing
  * @param capacity most images kept
  * @param maxBytes most bytes of stored images kept (each image as {@link StoredImage} keeps it)
@@ -25,9 +25,9 @@ import java.util.List;
 public record ReplaySettings(double fraction, int capacity, long maxBytes, ReplayPolicy policy, int shuffleWindow,
         double maxLag) implements Serializable {
 
-    public static final Option<Double> FRACTION = Option.number("replay.fraction", "0.5",
+    public static final Option<Double> FRACTION = Option.number("replay.fraction", "0.9",
             "share of the images the trainer gets that are replayed from the buffer (fresh views of stored"
-                    + " images), 0 to 0.9; 0 turns replay off").between(0, 0.9);
+                    + " images), 0 to 0.99; 0 turns replay off").between(0, 0.99);
     public static final Option<Integer> CAPACITY = Option.integer("replay.capacity", "10000",
             "most images the replay buffer keeps").positive();
     public static final Option<Long> MAX_BYTES = Option.wholeNumber("replay.max-bytes", "268435456",
@@ -42,7 +42,7 @@ public record ReplaySettings(double fraction, int capacity, long maxBytes, Repla
                     + " in the stream (each image waits until this many have arrived after it, on average); 0: none")
             .between(0, 1_000_000);
 
-    public static final Option<Double> MAX_LAG = Option.number("replay.max-lag", "0",
+    public static final Option<Double> MAX_LAG = Option.number("replay.max-lag", "30",
             "seconds a Kafka record may be old (its timestamp against the job's clock) and still reach the trainer as"
                     + " a new image; older ones go into the replay buffer only (without replay: are skipped), counted"
                     + " in imagesStale, so a job slower than its stream trains on the present and samples the past;"

@@ -140,8 +140,9 @@ public final class CollapseGuard {
                             + " under half of ln K by now). Their batch-mean target has entropy %.3f: the targets"
                             + " carry %.2f nats about which image of a batch they belong to (ln B at most). Most often"
                             + " the stream comes in long runs of similar images, so every batch is one run and the"
-                            + " center follows it: keep --replay.fraction above 0 (replay mixes stored images into"
-                            + " every batch), or shuffle the input.",
+                            + " center follows it: keep --replay.fraction high (0.9 by default: replay mixes stored"
+                            + " images into every batch) and --replay.max-lag on (a job behind its stream then skips"
+                            + " ahead, and its buffer samples the whole stream), or shuffle the input.",
                     late.getLast().step() + 1, mean(late, TrainingReport::teacherEntropy),
                     mean(late, TrainingReport::loss), late.size(), lnK,
                     mean(late, TrainingReport::teacherBatchEntropy),
