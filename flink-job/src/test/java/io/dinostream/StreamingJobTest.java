@@ -106,11 +106,7 @@ class StreamingJobTest {
         corruptExplanation.put("truncated-jpeg", "the file was probably truncated, resend it whole");
         corruptExplanation.put("empty", "the event has no image bytes");
         corruptExplanation.put("huge", "over the 8192 px limit set by ingest.max-side");
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+        try (KafkaProducer<byte[], byte[]> producer = producer();
                 SyntheticSource images = new SyntheticSource(24, 4, 7)) {
             for (int i = 0; i < GOOD; i++) {
                 if (i == 10) {
@@ -353,11 +349,7 @@ class StreamingJobTest {
         kafka.createTopic("lagging", 1);
         long anHourAgo = System.currentTimeMillis() - 3_600_000;
         int freshTrained = 0;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+        try (KafkaProducer<byte[], byte[]> producer = producer();
                 SyntheticSource images = new SyntheticSource(24, 4, 11)) {
             for (int i = 0; i < 96; i++) {
                 ImageEvent e = images.next();
@@ -469,6 +461,15 @@ class StreamingJobTest {
 
     private static byte[] event(String id, ImageEvent.Encoding encoding, byte[] data) {
         return ImageEvent.newBuilder().setId(id).setEncoding(encoding).setData(ByteString.copyFrom(data)).build().toByteArray();
+    }
+
+    /** A producer of byte keys and values to the embedded broker. */
+    private static KafkaProducer<byte[], byte[]> producer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(p);
     }
 
     private static void sendCorrupt(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {
